@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { callDaemon } from '../control/client.js';
+import type { ClientView, Request } from '../control/protocol.js';
+import { formatClients, formatStatus, humanBytes } from './format.js';
+
+const USAGE = `usage: qlink [--socket PATH] [--json] <command>
+  status                         the daemon and the gate
+  clients                        guests on the network, their state and bytes
+  auth <mac|ip> [--minutes N] [--quota-bytes N]
+                                 let a guest through
+  deauth <mac|ip>                end a guest's session and hold it again
+`;
+
+class UsageError extends Error {}
+
+function positiveInt(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(text) || Number(text) < 1) throw new UsageError(`--${name} must be a whole number above 0, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function parse(argv: string[]): { socket: string; json: boolean; req: Request } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      socket: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      minutes: { type: 'string' },
+      'quota-bytes': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) throw new UsageError('');
+  const [cmd, guest, ...extra] = positionals;
+  const socket = values.socket ?? process.env.QLINK_SOCKET ?? '/var/run/qlink/qlink.sock';
+  const json = values.json ?? false;
+  if (extra.length) throw new UsageError(`unexpected argument: ${extra[0]}`);
+  const needsGuest = () => {
+    if (!guest) throw new UsageError(`${cmd} needs a guest's MAC or IP address`);
+    return guest;
+  };
+  switch (cmd) {
+    case 'status':
+    case 'clients':
+      if (guest) throw new UsageError(`unexpected argument: ${guest}`);
+      return { socket, json, req: { cmd } };
+    case 'auth': {
+      const req: Request = { cmd, guest: needsGuest() };
+      const minutes = positiveInt('minutes', values.minutes);
+      const quota = positiveInt('quota-bytes', values['quota-bytes']);
+      if (minutes !== undefined) req.minutes = minutes;
+      if (quota !== undefined) req.quotaBytes = quota;
+      return { socket, json, req };
+    }
+    case 'deauth':
+      return { socket, json, req: { cmd, guest: needsGuest() } };
+    case undefined:
+      throw new UsageError('');
+    default:
+      throw new UsageError(`unknown command: ${cmd}`);
+  }
+}
+
+function render(req: Request, result: unknown): string {
+  switch (req.cmd) {
+    case 'status': return formatStatus(result as Record<string, unknown>);
+    case 'clients': return formatClients(result as ClientView[]);
+    case 'auth': return formatClients([result as ClientView]);
+    case 'deauth': {
+      const r = result as { mac: string; bytesDown: number; bytesUp: number };
+      return `${r.mac} deauthorised after ${humanBytes(r.bytesDown)} down, ${humanBytes(r.bytesUp)} up\n`;
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parse(process.argv.slice(2));
+  } catch (e) {
+    const msg = (e as Error).message;
+    process.stderr.write(msg ? `qlink: ${msg}\n${USAGE}` : USAGE);
+    return 2;
+  }
+  try {
+    const res = await callDaemon(parsed.socket, parsed.req);
+    if (!res.ok) {
+      process.stderr.write(`qlink: ${res.error}\n`);
+      return 1;
+    }
+    process.stdout.write(parsed.json ? JSON.stringify(res.result, null, 2) + '\n' : render(parsed.req, res.result));
+    return 0;
+  } catch (e) {
+    process.stderr.write(`qlink: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,95 @@
+import type { AgentConfig } from './config.js';
+import type { ClientView, Request } from './control/protocol.js';
+import { UserError } from './control/protocol.js';
+import type { Gatekeeper } from './gatekeeper.js';
+import { resolveGuest } from './guests/resolve.js';
+import type { GuestStore } from './store/guests.js';
+import type { Session, SessionStore } from './store/sessions.js';
+
+/** How long a guest stays listed after the router last saw it. */
+const PRESENCE_MS = 10 * 60_000;
+
+export interface CommandContext {
+  config: AgentConfig;
+  gatekeeper: Gatekeeper;
+  sessions: SessionStore;
+  guests: GuestStore;
+  backendKind: string;
+  startedAt: number;
+  refreshGuests(): Promise<void>;
+  clock(): number;
+}
+
+export async function runCommand(ctx: CommandContext, req: Request): Promise<unknown> {
+  switch (req.cmd) {
+    case 'status': return status(ctx);
+    case 'clients': return clients(ctx);
+    case 'auth': {
+      const mac = await resolveFresh(ctx, req.guest);
+      const now = ctx.clock();
+      await ctx.gatekeeper.auth(mac, {
+        endsAt: req.minutes ? now + req.minutes * 60_000 : null,
+        quotaBytes: req.quotaBytes ?? null,
+      });
+      return clientView(ctx, mac, now);
+    }
+    case 'deauth': {
+      const mac = await resolveFresh(ctx, req.guest);
+      const ended = await ctx.gatekeeper.deauth(mac, 'deauth');
+      if (!ended) throw new UserError(`guest ${mac} has no session`);
+      return { mac, sessionId: ended.id, bytesDown: ended.bytesDown, bytesUp: ended.bytesUp, endReason: ended.endReason };
+    }
+  }
+}
+
+/** A guest that joined a moment ago may not be in the store yet: look again before saying "unknown". */
+async function resolveFresh(ctx: CommandContext, text: string): Promise<string> {
+  try {
+    return resolveGuest(text, ctx.guests);
+  } catch (e) {
+    if (!(e instanceof UserError) || !/^unknown/.test(e.message)) throw e;
+    await ctx.refreshGuests();
+    return resolveGuest(text, ctx.guests);
+  }
+}
+
+function status(ctx: CommandContext) {
+  const now = ctx.clock();
+  const open = ctx.sessions.open();
+  return {
+    version: 1,
+    pid: process.pid,
+    uptimeSeconds: Math.round((now - ctx.startedAt) / 1000),
+    backend: ctx.backendKind,
+    guestInterface: ctx.config.guestInterface,
+    sessions: open.filter((s) => s.state === 'active').length,
+    guests: ctx.guests.seenSince(now - PRESENCE_MS).length,
+    gate: ctx.gatekeeper.health,
+  };
+}
+
+function clients(ctx: CommandContext): ClientView[] {
+  const now = ctx.clock();
+  const macs = new Set(ctx.guests.seenSince(now - PRESENCE_MS).map((g) => g.mac));
+  for (const s of ctx.sessions.open()) macs.add(s.mac);
+  return [...macs].sort().map((mac) => clientView(ctx, mac, now));
+}
+
+function clientView(ctx: CommandContext, mac: string, now: number): ClientView {
+  const addrs = ctx.guests.addresses(mac);
+  const s: Session | undefined = ctx.sessions.openFor(mac);
+  const active = s?.state === 'active' ? s : undefined;
+  return {
+    mac,
+    hostname: ctx.guests.hostname(mac) ?? null,
+    ip4: addrs.find((a) => a.family === 4)?.ip ?? null,
+    ip6: addrs.filter((a) => a.family === 6 && !a.ip.startsWith('fe80:')).map((a) => a.ip),
+    state: active ? 'authorized' : 'pending',
+    sessionId: active?.id ?? null,
+    bytesDown: active?.bytesDown ?? 0,
+    bytesUp: active?.bytesUp ?? 0,
+    startedAt: active?.startedAt ?? null,
+    secondsLeft: active?.endsAt ? Math.max(0, Math.round((active.endsAt - now) / 1000)) : null,
+    bytesLeft: active?.quotaBytes ? Math.max(0, active.quotaBytes - active.bytesDown - active.bytesUp) : null,
+  };
+}

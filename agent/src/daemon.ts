@@ -1,0 +1,66 @@
+import type { Server } from 'node:http';
+import type { Server as NetServer } from 'node:net';
+import { runCommand, type CommandContext } from './commands.js';
+import type { AgentConfig } from './config.js';
+import { closeControlServer, startControlServer } from './control/server.js';
+import type { GateBackend } from './gate/backend.js';
+import { buildPolicy } from './gate/policy.js';
+import { Gatekeeper } from './gatekeeper.js';
+import { GuestDiscovery } from './guests/discovery.js';
+import { systemRunner } from './kernel/run.js';
+import type { Logger } from './log.js';
+import { startPlaceholderPortal } from './portal/placeholder.js';
+import { openStore } from './store/db.js';
+import { GuestStore } from './store/guests.js';
+import { SessionStore } from './store/sessions.js';
+
+export interface RunningAgent {
+  /** Stops serving. Kernel state is left in place on purpose: guests stay online and counted, the next start adopts it. */
+  stop(): Promise<void>;
+}
+
+export async function startAgent(config: AgentConfig, backend: GateBackend, log: Logger): Promise<RunningAgent> {
+  const startedAt = Date.now();
+  const db = openStore(config.dataDir);
+  const sessions = new SessionStore(db);
+  const guests = new GuestStore(db);
+  const discovery = new GuestDiscovery(systemRunner, config.guestInterface, config.leasesFile);
+  const gatekeeper = new Gatekeeper(backend, sessions, await buildPolicy(config, log), log);
+
+  const refreshGuests = async () => guests.record(await discovery.sightings(Date.now()), Date.now());
+  await refreshGuests();
+  await gatekeeper.start();
+  await gatekeeper.setGuestPorts(await discovery.bridgePorts());
+
+  const ctx: CommandContext = {
+    config, gatekeeper, sessions, guests, backendKind: backend.kind, startedAt, refreshGuests, clock: Date.now,
+  };
+  const portal: Server = await startPlaceholderPortal(config.portal.port);
+  const control: NetServer = await startControlServer(config.controlSocket, (req) => runCommand(ctx, req), log);
+
+  let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async () => {
+    try {
+      await refreshGuests();
+      await gatekeeper.poll();
+      await gatekeeper.setGuestPorts(await discovery.bridgePorts());
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'poll failed; retrying next interval');
+    }
+    if (!stopping) timer = setTimeout(tick, config.pollIntervalMs);
+  };
+  timer = setTimeout(tick, config.pollIntervalMs);
+  log.info({ backend: backend.kind, guestInterface: config.guestInterface, portalPort: config.portal.port }, 'agent ready');
+
+  return {
+    async stop() {
+      stopping = true;
+      clearTimeout(timer);
+      closeControlServer(control, config.controlSocket);
+      portal.close();
+      await gatekeeper.poll().catch(() => {});
+      db.close();
+    },
+  };
+}

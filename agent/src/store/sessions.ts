@@ -1,0 +1,114 @@
+import type { SessionCounters } from '../gate/backend.js';
+import { advanceCursor } from '../meter.js';
+import type { Db } from './db.js';
+
+export type SessionState = 'active' | 'ending' | 'ended';
+
+export interface Session {
+  id: number;
+  mac: string;
+  state: SessionState;
+  startedAt: number;
+  endsAt: number | null;
+  quotaBytes: number | null;
+  bytesDown: number;
+  bytesUp: number;
+  endedAt: number | null;
+  endReason: string | null;
+}
+
+interface Row {
+  id: number; mac: string; state: SessionState; started_at: number; ends_at: number | null; quota_bytes: number | null;
+  bytes_down: number; bytes_up: number; dn_handle: number | null; dn_seen: number; up_handle: number | null; up_seen: number;
+  ended_at: number | null; end_reason: string | null;
+}
+
+const toSession = (r: Row): Session => ({
+  id: r.id, mac: r.mac, state: r.state, startedAt: r.started_at, endsAt: r.ends_at, quotaBytes: r.quota_bytes,
+  bytesDown: r.bytes_down, bytesUp: r.bytes_up, endedAt: r.ended_at, endReason: r.end_reason,
+});
+
+export interface SessionLimits {
+  endsAt: number | null;
+  quotaBytes: number | null;
+}
+
+/** Sessions and their metered totals; every change is one SQLite transaction. */
+export class SessionStore {
+  readonly #byId;
+  readonly #open;
+  readonly #openByMac;
+  readonly #meter;
+  readonly #event;
+
+  constructor(private readonly db: Db) {
+    this.#byId = db.prepare<[number], Row>('SELECT * FROM sessions WHERE id = ?');
+    this.#open = db.prepare<[], Row>("SELECT * FROM sessions WHERE state != 'ended' ORDER BY id");
+    this.#openByMac = db.prepare<[string], Row>("SELECT * FROM sessions WHERE mac = ? AND state != 'ended'");
+    this.#meter = db.prepare('UPDATE sessions SET bytes_down = bytes_down + ?, bytes_up = bytes_up + ?, dn_handle = ?, dn_seen = ?, up_handle = ?, up_seen = ?, metered_at = ? WHERE id = ?');
+    this.#event = db.prepare('INSERT INTO events (at, kind, mac, session_id, detail) VALUES (?, ?, ?, ?, ?)');
+  }
+
+  get(id: number): Session | undefined {
+    const r = this.#byId.get(id);
+    return r && toSession(r);
+  }
+
+  /** Active and ending sessions, oldest first. */
+  open(): Session[] {
+    return this.#open.all().map(toSession);
+  }
+
+  openFor(mac: string): Session | undefined {
+    const r = this.#openByMac.get(mac);
+    return r && toSession(r);
+  }
+
+  start(mac: string, limits: SessionLimits, now: number): Session {
+    return this.db.transaction(() => {
+      const info = this.db.prepare("INSERT INTO sessions (mac, state, started_at, ends_at, quota_bytes) VALUES (?, 'active', ?, ?, ?)")
+        .run(mac, now, limits.endsAt, limits.quotaBytes);
+      const id = Number(info.lastInsertRowid);
+      this.event(now, 'session-start', mac, id, limits);
+      return this.get(id)!;
+    })();
+  }
+
+  /** Records the intent to end before the kernel is touched, so a crash in between still ends it. */
+  markEnding(id: number, reason: string, now: number): void {
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE sessions SET state = 'ending', end_reason = ? WHERE id = ? AND state = 'active'").run(reason, id);
+      this.event(now, 'session-ending', null, id, { reason });
+    })();
+  }
+
+  finish(id: number, now: number): void {
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE sessions SET state = 'ended', ended_at = ? WHERE id = ? AND state = 'ending'").run(now, id);
+      this.event(now, 'session-end', null, id, null);
+    })();
+  }
+
+  /** Adds what each counter gained since its last reading; one transaction for all sessions. */
+  applyReadings(readings: Map<number, SessionCounters>, now: number): void {
+    this.db.transaction(() => {
+      for (const row of this.#open.all()) {
+        const r = readings.get(row.id);
+        if (!r) continue;
+        const dn = advanceCursor({ handle: row.dn_handle, seen: row.dn_seen }, r.down);
+        const up = advanceCursor({ handle: row.up_handle, seen: row.up_seen }, r.up);
+        if (!dn.delta && !up.delta && dn.next.handle === row.dn_handle && up.next.handle === row.up_handle) continue;
+        this.#meter.run(dn.delta, up.delta, dn.next.handle, dn.next.seen, up.next.handle, up.next.seen, now, row.id);
+      }
+    })();
+  }
+
+  /** Forgets counter positions after the gate was rebuilt: the new counters start at zero. */
+  resetCursors(): void {
+    this.db.prepare("UPDATE sessions SET dn_handle = NULL, dn_seen = 0, up_handle = NULL, up_seen = 0 WHERE state != 'ended'").run();
+  }
+
+  event(now: number, kind: string, mac: string | null, sessionId: number | null, detail: unknown): void {
+    this.#event.run(now, kind, mac, sessionId, detail == null ? null : JSON.stringify(detail));
+  }
+}
