@@ -1,0 +1,112 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, startLogged, isAlive, sleep, killAndWait } from './proc.js';
+import { REPO_ROOT } from './paths.js';
+import { readPid } from './state.js';
+import type { AgentInfo, RouterInfo } from './types.js';
+
+/** Overridable so the testbed can be tried with a stand-in before the agent exists. */
+const MAIN = process.env.QLINK_AGENT_MAIN ?? join(REPO_ROOT, 'dist/agent/src/main.js');
+const CLI = process.env.QLINK_AGENT_CLI ?? join(REPO_ROOT, 'dist/agent/src/cli/main.js');
+const READY_MS = 15_000;
+
+export function agentPaths(stateDir: string) {
+  return {
+    config: join(stateDir, 'agent.json'),
+    socket: join(stateDir, 'qlink.sock'),
+    log: join(stateDir, 'agent.log'),
+    pidFile: join(stateDir, 'agent.pid'),
+    dataDir: join(stateDir, 'agent-data'),
+    leases: join(stateDir, 'dnsmasq.leases'),
+  };
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function merge(base: Obj, extra: Obj): Obj {
+  const out: Obj = { ...base };
+  for (const [k, v] of Object.entries(extra)) out[k] = isObj(v) && isObj(out[k]) ? merge(out[k] as Obj, v) : v;
+  return out;
+}
+
+/** Rewrites agent.json only when asked to or when missing; agent-data is never touched. */
+export function writeAgentConfig(stateDir: string, extra?: Obj): Obj {
+  const p = agentPaths(stateDir);
+  mkdirSync(p.dataDir, { recursive: true });
+  if (extra === undefined && existsSync(p.config)) return JSON.parse(readFileSync(p.config, 'utf8')) as Obj;
+  const config = merge(
+    { guestInterface: 'br-lan', dataDir: p.dataDir, controlSocket: p.socket, leasesFile: p.leases, portal: { port: 8088 }, pollIntervalMs: 1000 },
+    extra ?? {},
+  );
+  writeFileSync(p.config, JSON.stringify(config, null, 2) + '\n');
+  return config;
+}
+
+/** The pid only if it is still this testbed's agent (pids get reused). */
+export function agentPid(stateDir: string): number | null {
+  const p = agentPaths(stateDir);
+  const pid = readPid(p.pidFile);
+  if (pid === null || !isAlive(pid)) return null;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(p.config) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+export function agentInfo(stateDir: string): AgentInfo | undefined {
+  const p = agentPaths(stateDir);
+  if (!existsSync(p.config)) return undefined;
+  const config = JSON.parse(readFileSync(p.config, 'utf8')) as { portal?: { port?: number } };
+  return { pid: agentPid(stateDir), config: p.config, socket: p.socket, log: p.log, dataDir: p.dataDir, portalPort: config.portal?.port ?? 8088 };
+}
+
+const tail = (file: string): string => {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
+  } catch {
+    return '(no log)';
+  }
+};
+
+export async function startAgent(router: RouterInfo, stateDir: string, extra?: Obj): Promise<AgentInfo> {
+  const p = agentPaths(stateDir);
+  const running = agentPid(stateDir);
+  if (running !== null) throw new Error(`the agent is already running (pid ${running})`);
+  if (!existsSync(MAIN)) throw new Error(`agent not built: ${MAIN} is missing (npx tsc -p tsconfig.json)`);
+  writeAgentConfig(stateDir, extra);
+  rmSync(p.socket, { force: true }); // a stale socket from a killed agent would look ready
+  const child = startLogged('ip', ['netns', 'exec', router.ns, process.execPath, MAIN, '--config', p.config], p.log);
+  if (child.pid === undefined) throw new Error('could not start the agent');
+  writeFileSync(p.pidFile, `${child.pid}\n`);
+  const end = Date.now() + READY_MS;
+  for (;;) {
+    if (!isAlive(child.pid)) throw new Error(`the agent exited during start; ${p.log}:\n${tail(p.log)}`);
+    if (existsSync(p.socket)) {
+      const r = await run('ip', ['netns', 'exec', router.ns, process.execPath, CLI, '--socket', p.socket, 'status', '--json']);
+      if (r.code === 0) break;
+    }
+    if (Date.now() > end) {
+      await killAndWait([child.pid]);
+      throw new Error(`the agent was not ready within ${READY_MS / 1000} s; ${p.log}:\n${tail(p.log)}`);
+    }
+    await sleep(50);
+  }
+  return agentInfo(stateDir) as AgentInfo;
+}
+
+/** SIGTERM lets the agent clean up; SIGKILL leaves its kernel rules behind, as a crash would. */
+export async function stopAgent(stateDir: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<{ pid: number | null; forced: boolean }> {
+  const pid = agentPid(stateDir);
+  if (pid === null) return { pid: null, forced: false };
+  let forced = false;
+  try {
+    await killAndWait([pid], signal, 10_000);
+  } catch {
+    forced = true;
+    await killAndWait([pid], 'SIGKILL');
+  }
+  rmSync(agentPaths(stateDir).pidFile, { force: true });
+  return { pid, forced };
+}

@@ -1,0 +1,20 @@
+#!/bin/sh
+# udhcpc script for testbed clients. It sets the address and the default
+# route only: the stock script rewrites /etc/resolv.conf, which would be the
+# host's own file. DNS comes from /etc/netns/<ns>/resolv.conf instead.
+# busybox udhcpc passes $interface, $ip, $mask (prefix length) and $router
+# in the environment.
+# shellcheck disable=SC2154
+case "$1" in
+  deconfig)
+    ip -4 addr flush dev "$interface" scope global
+    ;;
+  bound|renew)
+    ip -4 addr replace "$ip/${mask:-24}" dev "$interface"
+    for r in $router; do
+      ip -4 route replace default via "$r" dev "$interface"
+      break
+    done
+    ;;
+esac
+exit 0
