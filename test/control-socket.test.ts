@@ -50,5 +50,5 @@ t.test('control socket', async (t) => {
 });
 
 t.test('a daemon that is not running is a clear error', async (t) => {
-  await t.rejects(callDaemon(join(dir, 'nope.sock'), { cmd: 'status' }), { message: /cannot reach the qlink daemon .* is it running\?/ });
+  await t.rejects(callDaemon(join(dir, 'nope.sock'), { cmd: 'status' }), { message: /cannot reach the qlink daemon at .*nope\.sock \(is it running\?\)/ });
 });
