@@ -1,0 +1,132 @@
+# shellcheck shell=bash
+# The steps of `scripts/chain up`, sourced by scripts/chain (which defines
+# DIR, RPC_URL, NEOGO, CONTRACT, PASSWORD, WALLETS and the helpers used here).
+
+write_config() {
+  local validator=$1
+  cat >"$DIR/protocol.yml" <<EOF
+ProtocolConfiguration:
+  Magic: $MAGIC
+  MaxTraceableBlocks: 200000
+  TimePerBlock: ${BLOCK_MS}ms
+  Genesis:
+    TimePerBlock: ${BLOCK_MS}ms
+  MemPoolSize: 50000
+  StandbyCommittee:
+    - $validator
+  ValidatorsCount: 1
+  VerifyTransactions: true
+  # neon-js cannot parse the NotValidBefore/Conflicts attributes this enables.
+  P2PSigExtensions: false
+ApplicationConfiguration:
+  SkipBlockVerification: false
+  DBConfiguration:
+    Type: leveldb
+    LevelDBOptions:
+      DataDirectoryPath: "$DIR/db"
+  P2P:
+    Addresses:
+      - "127.0.0.1:$P2P_PORT"
+    MinPeers: 0
+    MaxPeers: 1
+    AttemptConnPeers: 0
+  Relay: true
+  RPC:
+    Enabled: true
+    Addresses:
+      - "$RPC_ADDR:$RPC_PORT"
+    MaxGasInvoke: 200
+    SessionEnabled: true
+  Prometheus:
+    Enabled: false
+  Pprof:
+    Enabled: false
+  Consensus:
+    Enabled: true
+    UnlockWallet:
+      Path: "$DIR/wallets/consensus.json"
+      Password: "$PASSWORD"
+EOF
+  printf 'Path: %s\nPassword: %s\n' "$DIR/wallets/consensus.json" "$PASSWORD" >"$DIR/consensus.wallet.yml"
+}
+
+start_node() {
+  log "starting neo-go node: RPC $RPC_URL, P2P 127.0.0.1:$P2P_PORT, magic $MAGIC"
+  setsid "$NEOGO" node --config-file "$DIR/protocol.yml" >"$DIR/node.log" 2>&1 </dev/null &
+  echo $! >"$PIDFILE"
+}
+
+wait_blocks() {
+  local h=0
+  for _ in $(seq 300); do
+    node_pid >/dev/null || { tail -20 "$DIR/node.log" >&2; die "neo-go exited"; }
+    h=$(height 2>/dev/null || echo 0)
+    [ "${h:-0}" -ge 2 ] && break
+    sleep 0.2
+  done
+  [ "${h:-0}" -ge 2 ] || { tail -20 "$DIR/node.log" >&2; die "no blocks after 60 s"; }
+  local got
+  got=$(rpc getversion | jq -r .result.protocol.network)
+  [ "$got" = "$MAGIC" ] || die "node reports magic $got, expected $MAGIC"
+  log "blocks are being made (height $h)"
+}
+
+compile_contract() {
+  mkdir -p "$DIR/build"
+  log "compiling contract"
+  "$NEOGO" contract compile -i "$CONTRACT/qlink" -c "$CONTRACT/qlink/qlink.yml" \
+    -m "$DIR/build/qlink.manifest.json" -o "$DIR/build/qlink.nef" >&2
+}
+
+deploy_contract() {
+  local from=$1 out
+  log "deploying contract (settlement window ${WINDOW_MS} ms)"
+  out=$("$NEOGO" contract deploy -r "$RPC_URL" --wallet-config "$DIR/consensus.wallet.yml" \
+    -a "$from" -i "$DIR/build/qlink.nef" -m "$DIR/build/qlink.manifest.json" \
+    --force --await "int:$WINDOW_MS" 2>&1) || { echo "$out" >&2; die "deploy failed"; }
+  CONTRACT_HASH=0x$(sed -n 's/^Contract: //p' <<<"$out")
+  [ "$CONTRACT_HASH" != 0x ] || { echo "$out" >&2; die "deploy printed no contract hash"; }
+  rpc getcontractstate "[\"$CONTRACT_HASH\"]" | jq -e .result.id >/dev/null ||
+    die "contract $CONTRACT_HASH not found after deploy"
+}
+
+fund_wallets() {
+  local from=$1 keys=$2 name outs=()
+  for name in "${WALLETS[@]}"; do
+    outs+=("GAS:$(jq -r ".$name.address" <<<"$keys"):$FUND")
+  done
+  log "funding ${#outs[@]} wallets with $FUND GAS each"
+  "$NEOGO" wallet nep17 multitransfer -r "$RPC_URL" --wallet-config "$DIR/consensus.wallet.yml" \
+    --from "$from" --force --await "${outs[@]}" >"$DIR/fund.log" 2>&1 ||
+    { cat "$DIR/fund.log" >&2; die "funding failed"; }
+}
+
+up() {
+  local t0 keys validator multisig
+  t0=$(date +%s%3N)
+  ensure_neogo
+  touch "$MARKER"
+  printf '*\n' >"$DIR/.gitignore"
+  rm -rf "$DIR/db" "$STATE"
+  mkdir -p "$DIR/wallets" "$DIR/bin"
+  log "building wallet helper"
+  (cd "$CONTRACT" && go build -o "$DIR/bin/qlink-wallets" ./cmd/qlink-wallets) >&2
+  keys=$("$DIR/bin/qlink-wallets" -dir "$DIR/wallets" -password "$PASSWORD" consensus "${WALLETS[@]}")
+  validator=$(jq -r .consensus.publicKey <<<"$keys")
+  multisig=$(jq -r .consensus.multisig <<<"$keys")
+  write_config "$validator"
+  start_node
+  wait_blocks
+  compile_contract
+  deploy_contract "$multisig"
+  fund_wallets "$multisig" "$keys"
+  jq -n --arg rpc "$RPC_URL" --argjson magic "$MAGIC" --arg contract "$CONTRACT_HASH" \
+    --argjson windowMs "$WINDOW_MS" --argjson upMs "$(($(date +%s%3N) - t0))" \
+    --arg validator "$multisig" --argjson height "$(height)" \
+    --argjson wallets "$(jq 'del(.consensus)' <<<"$keys")" \
+    '{rpc: $rpc, magic: $magic, contract: $contract, wallets: $wallets,
+      settlementWindowMs: $windowMs, validator: $validator, height: $height, upMs: $upMs}' >"$STATE.tmp"
+  mv "$STATE.tmp" "$STATE"
+  log "ready: contract $CONTRACT_HASH at $RPC_URL"
+  cat "$STATE"
+}
