@@ -52,7 +52,7 @@ export function configureUpstream(ns: string): Promise<void> {
   ]);
 }
 
-/** Solicit every second without the random initial delay, so SLAAC takes milliseconds. */
+/** Solicit at once and then every second, so SLAAC takes milliseconds. */
 export function configureClient(ns: string): Promise<void> {
   const c = '/proc/sys/net/ipv6/conf/eth0';
   return configure(
@@ -64,9 +64,11 @@ export function configureClient(ns: string): Promise<void> {
       `echo 1 > ${c}/router_solicitation_interval`,
       `echo -1 > ${c}/router_solicitations`,
       `if [ -e ${c}/router_solicitation_max_interval ]; then echo 1 > ${c}/router_solicitation_max_interval; fi`,
+      // The link comes up now so br-lan has carrier (and its link-local
+      // address) before dnsmasq starts; IPv6 waits for startDhcp, so the first
+      // router solicitation finds dnsmasq ready. A lost one costs a second.
+      `echo 1 > ${c}/disable_ipv6`,
     ],
-    // eth0 comes up only once dnsmasq listens (see startDhcp): its first
-    // router solicitation then gets an answer, where a lost one costs a second.
-    ['link set lo up'],
+    ['link set lo up', 'link set eth0 up'],
   );
 }
