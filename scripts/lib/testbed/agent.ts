@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, startLogged, isAlive, sleep, killAndWait } from './proc.js';
+import { nodeIn, run, startLogged, isAlive, sleep, killAndWait } from './proc.js';
 import { REPO_ROOT } from './paths.js';
 import { readPid } from './state.js';
 import type { AgentInfo, RouterInfo } from './types.js';
@@ -77,14 +77,14 @@ export async function startAgent(router: RouterInfo, stateDir: string, extra?: O
   if (!existsSync(MAIN)) throw new Error(`agent not built: ${MAIN} is missing (npx tsc -p tsconfig.json)`);
   writeAgentConfig(stateDir, extra);
   rmSync(p.socket, { force: true }); // a stale socket from a killed agent would look ready
-  const child = startLogged('ip', ['netns', 'exec', router.ns, process.execPath, MAIN, '--config', p.config], p.log);
+  const child = startLogged('ip', nodeIn(router.ns, MAIN, '--config', p.config), p.log);
   if (child.pid === undefined) throw new Error('could not start the agent');
   writeFileSync(p.pidFile, `${child.pid}\n`);
   const end = Date.now() + READY_MS;
   for (;;) {
     if (!isAlive(child.pid)) throw new Error(`the agent exited during start; ${p.log}:\n${tail(p.log)}`);
     if (existsSync(p.socket)) {
-      const r = await run('ip', ['netns', 'exec', router.ns, process.execPath, CLI, '--socket', p.socket, 'status', '--json']);
+      const r = await run('ip', nodeIn(router.ns, CLI, '--socket', p.socket, 'status', '--json'));
       if (r.code === 0) break;
     }
     if (Date.now() > end) {

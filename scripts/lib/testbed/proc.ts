@@ -50,6 +50,14 @@ export async function runOk(cmd: string, args: readonly string[], opts: RunOptio
 }
 
 /**
+ * argv for node in a namespace, without the caller's NODE_OPTIONS: tap's
+ * spawn hook puts its --import loaders there, which slows every node start
+ * several times over. `env` execs, so the pid stays node's.
+ */
+export const nodeIn = (ns: string, script: string, ...args: string[]): string[] =>
+  ['netns', 'exec', ns, 'env', '-u', 'NODE_OPTIONS', process.execPath, script, ...args];
+
+/**
  * Starts a command in its own session with output appended to logFile, so it
  * outlives the CLI that started it. Resolves with the child once spawned.
  */

@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, runDaemon, startLogged, waitFor } from './proc.js';
+import { nodeIn, run, runDaemon, startLogged, waitFor } from './proc.js';
 import { distFile } from './paths.js';
 
 /** A node server of the testbed, run in a namespace, with its pid file. */
 export function startNodeServer(ns: string, stateDir: string, name: string, script: string, args: string[] = []): number {
-  const child = startLogged('ip', ['netns', 'exec', ns, process.execPath, distFile(script), ...args], join(stateDir, `${name}.log`));
+  const child = startLogged('ip', nodeIn(ns, distFile(script), ...args), join(stateDir, `${name}.log`));
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
   writeFileSync(join(stateDir, `${name}.pid`), `${child.pid}\n`);
   return child.pid;
