@@ -23,8 +23,10 @@ t.test('neighbour table: resolved entries only, IPv6 in canonical form', async (
     { dst: '2001:DB8:1:0:0:0:0:5', lladdr: '02:00:00:00:00:01', state: ['REACHABLE'] },
     { dst: '10.250.0.9', state: ['FAILED'] },
     { dst: '10.250.0.8', lladdr: '02:00:00:00:00:02', state: ['INCOMPLETE'] },
+    { dst: 'fe80::1', lladdr: '02:00:00:00:00:aa', router: null, state: ['STALE'] },
+    { dst: '10.250.0.1', lladdr: '02:00:00:00:00:bb', state: ['REACHABLE'] },
   ]);
-  t.same(parseNeighbours(json), [{ mac: '02:00:00:00:00:01', ip: '2001:db8:1::5', family: 6, source: 'neigh' }]);
+  t.same(parseNeighbours(json, '02:00:00:00:00:bb'), [{ mac: '02:00:00:00:00:01', ip: '2001:db8:1::5', family: 6, source: 'neigh' }]);
   t.same(parseNeighbours('not json'), []);
 });
 

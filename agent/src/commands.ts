@@ -23,7 +23,10 @@ export interface CommandContext {
 export async function runCommand(ctx: CommandContext, req: Request): Promise<unknown> {
   switch (req.cmd) {
     case 'status': return status(ctx);
-    case 'clients': return clients(ctx);
+    case 'clients':
+      // Counters are read on demand too, so a caller sees bytes to the moment, not to the last poll.
+      await ctx.gatekeeper.poll();
+      return clients(ctx);
     case 'auth': {
       const mac = await resolveFresh(ctx, req.guest);
       const now = ctx.clock();

@@ -61,6 +61,8 @@ export function renderStatic(p: GatePolicy): string {
   rule('to_guest', 'counter name ct mark map @dn_ctr accept');
   rule('to_guest', 'ct state established,related ip saddr @walled4 accept');
   rule('to_guest', 'ct state established,related ip6 saddr @walled6 accept');
+  // A connection of an ended session: reset the far end so it lets go; the guest gets its reset on its next packet.
+  rule('to_guest', 'ct mark != 0 meta l4proto tcp reject with tcp reset');
   rule('to_guest', 'drop');
   // A reset or an ICMP error at once, so a phone falls back to its portal probe quickly.
   rule('refuse', 'meta l4proto tcp reject with tcp reset');

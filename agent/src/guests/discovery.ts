@@ -13,11 +13,12 @@ export class GuestDiscovery {
   ) {}
 
   async sightings(now: number): Promise<Sighting[]> {
-    const [leases, neigh] = await Promise.all([
+    const [leases, neigh, ownMac] = await Promise.all([
       readFile(this.leasesFile, 'utf8').catch(() => ''),
       this.runner.run(['ip', '-j', 'neigh', 'show', 'dev', this.guestInterface]).catch(() => '[]'),
+      readFile(`/sys/class/net/${this.guestInterface}/address`, 'utf8').then((m) => m.trim().toLowerCase(), () => null),
     ]);
-    return [...parseLeases(leases, Math.floor(now / 1000)), ...parseNeighbours(neigh)];
+    return [...parseLeases(leases, Math.floor(now / 1000)), ...parseNeighbours(neigh, ownMac)];
   }
 
   /** Ports of the guest bridge (none when the guest interface is not a bridge). */

@@ -5,10 +5,14 @@ interface NeighEntry {
   dst?: string;
   lladdr?: string;
   state?: string[];
+  router?: unknown;
 }
 
-/** Parses `ip -j neigh show dev <guest interface>`; entries the kernel could not resolve are skipped. */
-export function parseNeighbours(json: string): Sighting[] {
+/**
+ * Parses `ip -j neigh show dev <guest interface>`. Skipped: entries the kernel
+ * could not resolve, routers (IPv6 router flag) and the router's own MAC, none of them guests.
+ */
+export function parseNeighbours(json: string, ownMac: string | null = null): Sighting[] {
   let entries: unknown;
   try {
     entries = JSON.parse(json || '[]');
@@ -19,10 +23,10 @@ export function parseNeighbours(json: string): Sighting[] {
   const out: Sighting[] = [];
   for (const e of entries as NeighEntry[]) {
     if (!e || typeof e.dst !== 'string' || typeof e.lladdr !== 'string') continue;
-    if (e.state?.some((s) => s === 'FAILED' || s === 'INCOMPLETE')) continue;
+    if (e.state?.some((s) => s === 'FAILED' || s === 'INCOMPLETE') || 'router' in e) continue;
     const mac = normalizeMac(e.lladdr);
     const ip = normalizeIp(e.dst);
-    if (mac && ip) out.push({ mac, ip: ip.ip, family: ip.family, source: 'neigh' });
+    if (mac && ip && mac !== ownMac) out.push({ mac, ip: ip.ip, family: ip.family, source: 'neigh' });
   }
   return out;
 }
