@@ -44,6 +44,24 @@ function sendBytes(res: ServerResponse, n: number, head: boolean): void {
   pump();
 }
 
+/**
+ * Paces n bytes at `rate` bytes/s in 10 ms slices. A client-side rate limit
+ * (curl --limit-rate) lets its socket buffer take megabytes in a burst; a paced
+ * sender is what the wire really carries, which metering-loss bounds need.
+ */
+function sendPaced(res: ServerResponse, n: number, rate: number): void {
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(n) });
+  const slice = Math.max(1, Math.floor(rate / 100));
+  let left = n;
+  const timer = setInterval(() => {
+    const part = Math.min(slice, left);
+    left -= part;
+    res.write(Buffer.alloc(part, 0x61));
+    if (left <= 0) { clearInterval(timer); res.end(); }
+  }, 10);
+  res.on('close', () => clearInterval(timer));
+}
+
 function countUpload(req: IncomingMessage, res: ServerResponse): void {
   let bytes = 0;
   req.on('data', (b: Buffer) => { bytes += b.length; });
@@ -62,10 +80,14 @@ function reply(res: ServerResponse, head: boolean, p: Probe): void {
 }
 
 export function handle(req: IncomingMessage, res: ServerResponse): void {
-  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  const [path = '/', query = ''] = (req.url ?? '/').split('?');
   const head = req.method === 'HEAD';
   const bytes = /^\/bytes\/([0-9]{1,15})$/.exec(path);
-  if (bytes?.[1] !== undefined) return sendBytes(res, Number(bytes[1]), head);
+  if (bytes?.[1] !== undefined) {
+    const rate = Number(new URLSearchParams(query).get('rate') ?? 0);
+    if (rate > 0 && !head) return sendPaced(res, Number(bytes[1]), rate);
+    return sendBytes(res, Number(bytes[1]), head);
+  }
   if (path === '/upload' && req.method === 'POST') return countUpload(req, res);
   const probe = PROBES[path];
   if (probe) return reply(res, head, probe);
