@@ -2,6 +2,7 @@ import type { AgentConfig } from './config.js';
 import type { ClientView, Request } from './control/protocol.js';
 import { UserError } from './control/protocol.js';
 import type { Gatekeeper } from './gatekeeper.js';
+import type { RouterIdentity } from './identity/router-key.js';
 import { resolveGuest } from './guests/resolve.js';
 import type { GuestStore } from './store/guests.js';
 import type { Session, SessionStore } from './store/sessions.js';
@@ -14,6 +15,7 @@ export interface CommandContext {
   gatekeeper: Gatekeeper;
   sessions: SessionStore;
   guests: GuestStore;
+  identity: RouterIdentity;
   backendKind: string;
   startedAt: number;
   refreshGuests(): Promise<void>;
@@ -23,6 +25,7 @@ export interface CommandContext {
 export async function runCommand(ctx: CommandContext, req: Request): Promise<unknown> {
   switch (req.cmd) {
     case 'status': return status(ctx);
+    case 'identity': return { address: ctx.identity.address, publicKey: ctx.identity.publicKey, scriptHash: `0x${ctx.identity.scriptHash}` };
     case 'clients':
       // Counters are read on demand too, so a caller sees bytes to the moment, not to the last poll.
       await ctx.gatekeeper.poll();

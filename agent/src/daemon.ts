@@ -7,6 +7,7 @@ import type { GateBackend } from './gate/backend.js';
 import { buildPolicy } from './gate/policy.js';
 import { Gatekeeper } from './gatekeeper.js';
 import { GuestDiscovery } from './guests/discovery.js';
+import { loadOrCreateIdentity } from './identity/router-key.js';
 import { systemRunner } from './kernel/run.js';
 import type { Logger } from './log.js';
 import { startPlaceholderPortal } from './portal/placeholder.js';
@@ -22,6 +23,8 @@ export interface RunningAgent {
 export async function startAgent(config: AgentConfig, backend: GateBackend, log: Logger): Promise<RunningAgent> {
   const startedAt = Date.now();
   const db = openStore(config.dataDir);
+  const identity = loadOrCreateIdentity(config.dataDir);
+  log.info({ address: identity.address, publicKey: identity.publicKey }, 'router identity');
   const sessions = new SessionStore(db);
   const guests = new GuestStore(db);
   const discovery = new GuestDiscovery(systemRunner, config.guestInterface, config.leasesFile);
@@ -33,7 +36,7 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
   await gatekeeper.setGuestPorts(await discovery.bridgePorts());
 
   const ctx: CommandContext = {
-    config, gatekeeper, sessions, guests, backendKind: backend.kind, startedAt, refreshGuests, clock: Date.now,
+    config, gatekeeper, sessions, guests, identity, backendKind: backend.kind, startedAt, refreshGuests, clock: Date.now,
   };
   const portal: Server = await startPlaceholderPortal(config.portal.port);
   const control: NetServer = await startControlServer(config.controlSocket, (req) => runCommand(ctx, req), log);

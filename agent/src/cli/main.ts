@@ -2,11 +2,12 @@
 import { parseArgs } from 'node:util';
 import { callDaemon } from '../control/client.js';
 import type { ClientView, Request } from '../control/protocol.js';
-import { formatClients, formatStatus, humanBytes } from './format.js';
+import { formatClients, formatStatus, humanBytes, table } from './format.js';
 
 const USAGE = `usage: qlink [--socket PATH] [--json] <command>
   status                         the daemon and the gate
   clients                        guests on the network, their state and bytes
+  identity                       the router's NEO address and public key
   auth <mac|ip> [--minutes N] [--quota-bytes N]
                                  let a guest through
   deauth <mac|ip>                end a guest's session and hold it again
@@ -44,6 +45,7 @@ function parse(argv: string[]): { socket: string; json: boolean; req: Request } 
   switch (cmd) {
     case 'status':
     case 'clients':
+    case 'identity':
       if (guest) throw new UsageError(`unexpected argument: ${guest}`);
       return { socket, json, req: { cmd } };
     case 'auth': {
@@ -67,6 +69,10 @@ function render(req: Request, result: unknown): string {
   switch (req.cmd) {
     case 'status': return formatStatus(result as Record<string, unknown>);
     case 'clients': return formatClients(result as ClientView[]);
+    case 'identity': {
+      const r = result as { address: string; publicKey: string; scriptHash: string };
+      return table([['address', r.address], ['public key', r.publicKey], ['script hash', r.scriptHash]]);
+    }
     case 'auth': return formatClients([result as ClientView]);
     case 'deauth': {
       const r = result as { mac: string; bytesDown: number; bytesUp: number };

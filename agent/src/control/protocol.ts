@@ -8,6 +8,7 @@ const guest = z.string().min(1).max(64);
 export const requestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('status') }).strict(),
   z.object({ cmd: z.literal('clients') }).strict(),
+  z.object({ cmd: z.literal('identity') }).strict(),
   z.object({
     cmd: z.literal('auth'),
     guest,
