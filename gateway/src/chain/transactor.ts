@@ -1,0 +1,98 @@
+import { tx, u, wallet } from '@cityofzion/neon-js';
+import type { Account, RPCClient } from './neon.js';
+import type { Logger } from 'pino';
+import type { Notification } from './events.js';
+import type { StackItem } from './stack.js';
+
+export interface Sent {
+  txid: string;
+  systemFee: bigint;
+  networkFee: bigint;
+  /** Serialized size in bytes, what the network fee is mostly paid for. */
+  size: number;
+}
+
+export interface Outcome extends Sent {
+  vmstate: 'HALT' | 'FAULT';
+  exception: string | null;
+  gasConsumed: bigint;
+  stack: StackItem[];
+  notifications: Notification[];
+}
+
+export interface SendOptions {
+  /** Skip the test invocation and send even if it would FAULT (with this system fee). */
+  forceSystemFee?: bigint;
+  validForBlocks?: number;
+}
+
+export class ChainError extends Error {
+  override name = 'ChainError';
+}
+
+/** Builds, signs, sends and waits for transactions; the first account pays. */
+export class Transactor {
+  constructor(
+    readonly client: RPCClient,
+    readonly magic: number,
+    private readonly log?: Logger,
+  ) {}
+
+  async send(scriptHex: string, accounts: Account[], opts: SendOptions = {}): Promise<Sent> {
+    if (accounts.length === 0) throw new ChainError('a transaction needs a signer to pay for it');
+    const signers = accounts.map((a) => new tx.Signer({ account: a.scriptHash, scopes: tx.WitnessScope.CalledByEntry }));
+    const script = u.HexString.fromHex(scriptHex);
+    let systemFee = opts.forceSystemFee;
+    if (systemFee === undefined) {
+      const test = await this.client.invokeScript(script, signers);
+      if (test.state !== 'HALT') throw new ChainError(`test invocation faulted: ${test.exception ?? 'no reason given'}`);
+      systemFee = BigInt(test.gasconsumed);
+    }
+    const height = await this.client.getBlockCount();
+    const t = new tx.Transaction({
+      signers,
+      script,
+      validUntilBlock: height + (opts.validForBlocks ?? 100),
+      systemFee: u.BigInteger.fromDecimal(systemFee.toString(), 0),
+    });
+    // calculatenetworkfee prices each witness by its verification script.
+    t.witnesses = accounts.map(
+      (a) => new tx.Witness({ invocationScript: '', verificationScript: wallet.getVerificationScriptFromPublicKey(a.publicKey) }),
+    );
+    const networkFee = BigInt(await this.client.calculateNetworkFee(t));
+    t.networkFee = u.BigInteger.fromDecimal(networkFee.toString(), 0);
+    t.witnesses = [];
+    for (const a of accounts) t.sign(a, this.magic);
+    const txid = await this.client.sendRawTransaction(t);
+    this.log?.debug({ txid, systemFee: String(systemFee), networkFee: String(networkFee), size: t.size }, 'chain tx sent');
+    return { txid, systemFee, networkFee, size: t.size };
+  }
+
+  /** Waits until the transaction is in a block and returns its execution. */
+  async wait(sent: Sent, timeoutMs = 30_000): Promise<Outcome> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const log = await this.client.getApplicationLog(sent.txid);
+        const ex = log.executions[0];
+        if (!ex) throw new ChainError(`no execution in application log of ${sent.txid}`);
+        return {
+          ...sent,
+          vmstate: ex.vmstate === 'HALT' ? 'HALT' : 'FAULT',
+          exception: ex.exception ?? null,
+          gasConsumed: BigInt(ex.gasconsumed),
+          stack: (ex.stack ?? []) as StackItem[],
+          notifications: ex.notifications as Notification[],
+        };
+      } catch (err) {
+        if (err instanceof ChainError) throw err;
+        if (Date.now() > deadline) throw new ChainError(`transaction ${sent.txid} not in a block after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
+  async run(scriptHex: string, accounts: Account[], opts?: SendOptions): Promise<Outcome> {
+    return this.wait(await this.send(scriptHex, accounts, opts));
+  }
+}

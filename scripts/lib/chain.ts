@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseChainState, type ChainState } from '../../gateway/src/chain/config.js';
+
+// dist/scripts/lib/chain.js and scripts/lib/chain.ts both sit two or three
+// levels under the repo; find it by the script we run.
+const here = fileURLToPath(new URL('.', import.meta.url));
+const ROOT = resolve(here, here.includes('/dist/') ? '../../..' : '../..');
+const SCRIPT = join(ROOT, 'scripts/chain');
+
+export interface RunningChain {
+  state: ChainState;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export interface ChainOptions {
+  dir?: string;
+  windowMs?: number;
+  blockMs?: number;
+}
+
+/** A private chain of its own (own data dir and free ports), for one test file. */
+export async function startChain(opts: ChainOptions = {}): Promise<RunningChain> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'qlink-chain-'));
+  const env = {
+    ...process.env,
+    QLINK_CHAIN_DIR: join(dir, 'chain'),
+    QLINK_CHAIN_RPC_PORT: String(await freePort()),
+    QLINK_CHAIN_P2P_PORT: String(await freePort()),
+    QLINK_CHAIN_WINDOW_MS: String(opts.windowMs ?? 10_000),
+    QLINK_CHAIN_BLOCK_MS: String(opts.blockMs ?? 1000),
+  };
+  const stop = () => run(['down'], env).then(() => undefined);
+  try {
+    const state = parseChainState(await run(['up'], env));
+    return { state, dir, stop };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((ok, fail) => {
+    execFile(SCRIPT, args, { env, maxBuffer: 1 << 20, timeout: 900_000 }, (err, stdout, stderr) => {
+      if (err) fail(new Error(`scripts/chain ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+      else ok(stdout);
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => (typeof addr === 'object' && addr ? ok(addr.port) : fail(new Error('no port'))));
+    });
+  });
+}
