@@ -20,6 +20,35 @@ export const DEFAULT_BLOCKED = [
   'fc00::/7', 'fe80::/10',
 ];
 
+const usageSchema = z.object({
+  /** Length of one usage record's interval. */
+  recordIntervalMs: z.int().min(1_000).max(3_600_000).default(60_000),
+  /** How often unbatched records are sealed into a signed batch. */
+  batchIntervalMs: z.int().min(1_000).max(3_600_000).default(60_000),
+  maxRecordsPerBatch: z.int().min(1).max(10_000).default(1_000),
+}).strict();
+
+/** The deployment a batch signature is bound to (the contract's anchor message names both). */
+const chainSchema = z.object({
+  networkMagic: z.int().min(0).max(0xffff_ffff),
+  contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a script hash like 0x + 40 hex digits'),
+}).strict();
+
+const uplinkSchema = z.object({
+  url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'expected an mqtt://, mqtts://, ws:// or wss:// URL'),
+  username: z.string().min(1).max(256).optional(),
+  password: z.string().min(1).max(1024).optional(),
+  /** PEM files for TLS: a private CA for the broker, and a client certificate if the broker wants one. */
+  caFile: z.string().min(1).optional(),
+  certFile: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+  rejectUnauthorized: z.boolean().default(true),
+  keepaliveSeconds: z.int().min(5).max(3_600).default(30),
+  reconnectMs: z.int().min(100).max(300_000).default(5_000),
+  /** Batches published but not acked within this time are sent again. */
+  resendMs: z.int().min(1_000).max(3_600_000).default(60_000),
+}).strict();
+
 export const agentConfigSchema = z.object({
   guestInterface: z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, 'expected an interface name').default('br-lan'),
   dataDir: z.string().min(1).default('/etc/qlink'),
@@ -33,7 +62,10 @@ export const agentConfigSchema = z.object({
   walledGarden: z.array(z.union([cidrOrIp, hostname])).max(256).default([]),
   blockedNetworks: z.array(cidrOrIp).max(256).default(DEFAULT_BLOCKED),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-}).strict();
+  usage: usageSchema.default({ recordIntervalMs: 60_000, batchIntervalMs: 60_000, maxRecordsPerBatch: 1_000 }),
+  chain: chainSchema.optional(),
+  uplink: uplinkSchema.optional(),
+}).strict().refine((c) => !c.uplink || c.chain, { message: 'uplink needs chain (networkMagic and contract): batches are signed for one deployment', path: ['uplink'] });
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 

@@ -47,6 +47,44 @@ const MIGRATIONS: string[] = [
      session_id INTEGER,
      detail TEXT
    );`,
+  // Usage log (issue 4): a session's totals at its last record, records, sealed batches and the outbox.
+  `ALTER TABLE sessions ADD COLUMN usage_from INTEGER;
+   ALTER TABLE sessions ADD COLUMN usage_down INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN usage_up INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN channel_id INTEGER;
+   -- AUTOINCREMENT: a record id is in the signed bytes, so it is never reused, even after acked records are pruned.
+   CREATE TABLE usage_records (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     session_id INTEGER NOT NULL,
+     channel_id INTEGER,
+     start_ms INTEGER NOT NULL,
+     end_ms INTEGER NOT NULL,
+     bytes_down INTEGER NOT NULL,
+     bytes_up INTEGER NOT NULL,
+     seconds INTEGER NOT NULL,
+     cost INTEGER NOT NULL,
+     voucher_amount INTEGER,
+     voucher_sig TEXT,
+     batch_seq INTEGER
+   );
+   CREATE INDEX usage_records_by_batch ON usage_records(batch_seq);
+   CREATE TABLE usage_batches (
+     seq INTEGER PRIMARY KEY,
+     hash TEXT NOT NULL,
+     prev TEXT NOT NULL,
+     root TEXT NOT NULL,
+     from_ms INTEGER NOT NULL,
+     to_ms INTEGER NOT NULL,
+     first_record INTEGER NOT NULL,
+     last_record INTEGER NOT NULL,
+     records INTEGER NOT NULL,
+     sealed_at INTEGER NOT NULL,
+     acked_at INTEGER
+   );
+   CREATE TABLE usage_outbox (
+     seq INTEGER PRIMARY KEY,
+     payload TEXT NOT NULL
+   );`,
 ];
 
 export function migrate(db: Db): void {

@@ -33,6 +33,11 @@ export interface SessionLimits {
   quotaBytes: number | null;
 }
 
+/** Turns metered totals into usage records; called inside the transaction that moved them. */
+export interface UsageHook {
+  cut(sessionId: number, now: number, final: boolean): void;
+}
+
 /** Sessions and their metered totals; every change is one SQLite transaction. */
 export class SessionStore {
   readonly #byId;
@@ -41,7 +46,7 @@ export class SessionStore {
   readonly #meter;
   readonly #event;
 
-  constructor(private readonly db: Db) {
+  constructor(private readonly db: Db, private readonly usage?: UsageHook) {
     this.#byId = db.prepare<[number], Row>('SELECT * FROM sessions WHERE id = ?');
     this.#open = db.prepare<[], Row>("SELECT * FROM sessions WHERE state != 'ended' ORDER BY id");
     this.#openByMac = db.prepare<[string], Row>("SELECT * FROM sessions WHERE mac = ? AND state != 'ended'");
@@ -84,7 +89,8 @@ export class SessionStore {
 
   finish(id: number, now: number): void {
     this.db.transaction(() => {
-      this.db.prepare("UPDATE sessions SET state = 'ended', ended_at = ? WHERE id = ? AND state = 'ending'").run(now, id);
+      const info = this.db.prepare("UPDATE sessions SET state = 'ended', ended_at = ? WHERE id = ? AND state = 'ending'").run(now, id);
+      if (info.changes) this.usage?.cut(id, now, true);
       this.event(now, 'session-end', null, id, null);
     })();
   }
@@ -93,14 +99,18 @@ export class SessionStore {
   applyReadings(readings: Map<number, SessionCounters>, now: number): void {
     this.db.transaction(() => {
       for (const row of this.#open.all()) {
-        const r = readings.get(row.id);
-        if (!r) continue;
-        const dn = advanceCursor({ handle: row.dn_handle, seen: row.dn_seen }, r.down);
-        const up = advanceCursor({ handle: row.up_handle, seen: row.up_seen }, r.up);
-        if (!dn.delta && !up.delta && dn.next.handle === row.dn_handle && up.next.handle === row.up_handle) continue;
-        this.#meter.run(dn.delta, up.delta, dn.next.handle, dn.next.seen, up.next.handle, up.next.seen, now, row.id);
+        this.#meterOne(row, readings.get(row.id), now);
+        this.usage?.cut(row.id, now, false);
       }
     })();
+  }
+
+  #meterOne(row: Row, r: SessionCounters | undefined, now: number): void {
+    if (!r) return;
+    const dn = advanceCursor({ handle: row.dn_handle, seen: row.dn_seen }, r.down);
+    const up = advanceCursor({ handle: row.up_handle, seen: row.up_seen }, r.up);
+    if (!dn.delta && !up.delta && dn.next.handle === row.dn_handle && up.next.handle === row.up_handle) return;
+    this.#meter.run(dn.delta, up.delta, dn.next.handle, dn.next.seen, up.next.handle, up.next.seen, now, row.id);
   }
 
   /** Forgets counter positions after the gate was rebuilt: the new counters start at zero. */

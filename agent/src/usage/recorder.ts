@@ -1,0 +1,50 @@
+import type { Db } from '../store/db.js';
+import type { UsageHook } from '../store/sessions.js';
+
+export interface RecorderOptions {
+  /** A record is cut once a session's open interval is at least this long. */
+  intervalMs: number;
+}
+
+interface Cursor {
+  started_at: number; usage_from: number | null; bytes_down: number; bytes_up: number;
+  usage_down: number; usage_up: number; channel_id: number | null;
+}
+
+/**
+ * Cuts usage records out of a session's metered totals. It runs inside the
+ * transaction that advanced the totals, and moves the session's record cursor
+ * in the same write, so a crash keeps both or neither: no record is lost or
+ * made twice.
+ */
+export class UsageRecorder implements UsageHook {
+  readonly #cursor;
+  readonly #insert;
+  readonly #advance;
+
+  constructor(db: Db, private readonly opts: RecorderOptions) {
+    this.#cursor = db.prepare<[number], Cursor>(
+      'SELECT started_at, usage_from, bytes_down, bytes_up, usage_down, usage_up, channel_id FROM sessions WHERE id = ?');
+    this.#insert = db.prepare(`INSERT INTO usage_records
+      (session_id, channel_id, start_ms, end_ms, bytes_down, bytes_up, seconds, cost, voucher_amount, voucher_sig)
+      VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL)`);
+    this.#advance = db.prepare('UPDATE sessions SET usage_from = ?, usage_down = ?, usage_up = ? WHERE id = ?');
+  }
+
+  /** Must be called inside the caller's transaction; `final` closes the session's last interval whatever its length. */
+  cut(sessionId: number, now: number, final: boolean): void {
+    const c = this.#cursor.get(sessionId);
+    if (!c) return;
+    const from = c.usage_from ?? c.started_at;
+    // A router without a clock battery can step back in time before NTP syncs: never make an interval run backwards.
+    const to = Math.max(now, from);
+    if (!final && to - from < this.opts.intervalMs) return;
+    const down = c.bytes_down - c.usage_down;
+    const up = c.bytes_up - c.usage_up;
+    // Whole seconds of the session clock, so the seconds of consecutive records add up exactly.
+    const seconds = Math.floor((to - c.started_at) / 1000) - Math.floor((from - c.started_at) / 1000);
+    if (down === 0 && up === 0 && seconds === 0) return;
+    this.#insert.run(sessionId, c.channel_id, from, to, down, up, seconds);
+    this.#advance.run(to, c.bytes_down, c.bytes_up, sessionId);
+  }
+}
