@@ -15,8 +15,12 @@ export interface GuestAddress {
   lastSeen: number;
 }
 
+/** A sighting already stored is written again only this often, to keep `last_seen` fresh without a write per poll. */
+const REFRESH_MS = 60_000;
+
 /** Guests by MAC and every address they were seen with (DHCP leases, neighbour table). */
 export class GuestStore {
+  readonly #written = new Map<string, number>();
   readonly #upsertGuest;
   readonly #upsertAddr;
   readonly #byIp;
@@ -33,8 +37,17 @@ export class GuestStore {
   }
 
   record(sightings: readonly Sighting[], now: number): void {
+    const fresh = sightings.filter((s) => {
+      const key = `${s.mac}|${s.ip ?? ''}|${s.hostname ?? ''}`;
+      const at = this.#written.get(key);
+      if (at !== undefined && now - at < REFRESH_MS) return false;
+      this.#written.set(key, now);
+      return true;
+    });
+    if (this.#written.size > 50_000) this.#written.clear();
+    if (!fresh.length) return;
     this.db.transaction(() => {
-      for (const s of sightings) {
+      for (const s of fresh) {
         this.#upsertGuest.run(s.mac, s.hostname ?? null, now, now);
         if (s.ip && s.family) this.#upsertAddr.run(s.ip, s.mac, s.family, s.source, now);
       }
