@@ -69,6 +69,18 @@ t.test('a flushed gate is rebuilt and counting restarts from zero', async (t) =>
   t.equal(sessions.get(s.id)!.bytesDown, 110);
 });
 
+t.test('rules flushed with the table left standing are rebuilt within a few polls, counters kept', async (t) => {
+  const { sessions, gate, gk } = setup();
+  await gk.start();
+  const s = await gk.auth(A, { endsAt: null, quotaBytes: null });
+  gate.traffic(A, 100, 0);
+  gate.rulesFlushed = true;
+  for (let i = 0; i < 3; i++) await gk.poll();
+  t.notOk(gate.rulesFlushed, 'rebuilt');
+  t.equal(gk.health.restores, 1);
+  t.equal(sessions.get(s.id)!.bytesDown, 100);
+});
+
 t.test('time and quota limits end sessions', async (t) => {
   const { sessions, gate, gk, now } = setup();
   await gk.start();

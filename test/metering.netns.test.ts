@@ -76,4 +76,20 @@ t.test('metering from kernel counters', async (t) => {
     t.ok(lost <= bound, `lost ${lost} bytes; bound ${Math.round(bound)} = ${rate} B/s x (${windowMs} ms since the last poll + 100 ms) x 1.1`);
     t.equal(status.gate.restores, 1);
   });
+
+  await t.test('nft flush table (rules gone, table left): rules back within 5 s, counters kept', async (t) => {
+    const before = await client(ID, c1.mac);
+    t.equal((await tb.exec(ID, 'router', ['nft', 'flush', 'table', 'inet', 'qlink'])).code, 0);
+    const flushedAt = Date.now();
+    let back = false;
+    while (Date.now() - flushedAt < 5000) {
+      const r = await tb.exec(ID, 'router', ['nft', 'list', 'chain', 'inet', 'qlink', 'from_guest']);
+      if (/accept/.test(r.stdout)) { back = true; break; }
+      await sleep(100);
+    }
+    t.ok(back, `rules back after ${Date.now() - flushedAt} ms (< 5000)`);
+    const after = await client(ID, c1.mac);
+    t.ok(after.bytesDown >= before.bytesDown, 'no counted byte went missing');
+    t.equal(after.state, 'authorized');
+  });
 });

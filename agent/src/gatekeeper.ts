@@ -3,6 +3,8 @@ import { GateConflictError } from './gate/backend.js';
 import type { Logger } from './log.js';
 import type { Session, SessionLimits, SessionStore } from './store/sessions.js';
 
+const RULE_CHECK_EVERY = 3;
+
 export interface GateHealth {
   restores: number;
   lastRestoreAt: number | null;
@@ -19,6 +21,7 @@ export interface GateHealth {
  */
 export class Gatekeeper {
   #queue: Promise<unknown> = Promise.resolve();
+  #polls = 0;
   readonly health: GateHealth = { restores: 0, lastRestoreAt: null, lastLossWindowMs: null, lastPollAt: null, lastPollMs: null };
 
   constructor(
@@ -127,6 +130,14 @@ export class Gatekeeper {
       this.sessions.event(this.clock(), 'gate-restored', null, null, { lossWindowMs: this.health.lastLossWindowMs });
       this.log.warn({ lossWindowMs: this.health.lastLossWindowMs }, 'gate was removed from the kernel; rebuilt');
       readings = (await this.backend.readCounters()) ?? new Map();
+    }
+    // Rules flushed with the table left standing leave counters readable: look for that every few polls.
+    if (++this.#polls % RULE_CHECK_EVERY === 0 && !(await this.backend.rulesIntact())) {
+      this.log.warn('gate rules were flushed; rebuilding');
+      this.sessions.applyReadings(readings, this.clock());
+      await this.#ensure('rules missing');
+      this.health.restores++;
+      this.health.lastRestoreAt = this.clock();
     }
     const now = this.clock();
     this.sessions.applyReadings(readings, now);

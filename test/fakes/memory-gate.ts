@@ -13,6 +13,7 @@ export class MemoryGate implements GateBackend {
   async ensure(_p: GatePolicy, grants: readonly Grant[], keep: readonly number[]): Promise<EnsureResult> {
     const created = !this.present;
     this.present = true;
+    this.rulesFlushed = false;
     let revoked = 0;
     let granted = 0;
     for (const [mac, id] of this.grants) if (!grants.some((g) => g.mac === mac && g.sessionId === id)) { this.grants.delete(mac); revoked++; }
@@ -50,6 +51,10 @@ export class MemoryGate implements GateBackend {
     }
     return out;
   }
+
+  rulesFlushed = false;
+
+  async rulesIntact() { return this.present && !this.rulesFlushed; }
 
   async setGuestPorts(ports: readonly string[]) { this.ports = [...ports]; }
 

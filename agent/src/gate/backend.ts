@@ -55,6 +55,8 @@ export interface GateBackend {
   dropCounters(sessionIds: readonly number[]): Promise<void>;
   /** Every session's counters in one kernel call; null when the gate is gone from the kernel. */
   readCounters(): Promise<Map<number, SessionCounters> | null>;
+  /** False when the gate's rules are gone while the table stays (`nft flush table`); ensure() repairs it. */
+  rulesIntact(): Promise<boolean>;
   /** Ports of the guest bridge, between which nothing may be forwarded. */
   setGuestPorts(ports: readonly string[]): Promise<void>;
 }

@@ -84,6 +84,16 @@ export class NftablesGate implements GateBackend {
     }
   }
 
+  async rulesIntact(): Promise<boolean> {
+    try {
+      const json = await this.runner.run(['nft', '-j', 'list', 'chain', ...INET.split(' '), 'from_guest']);
+      return (JSON.parse(json) as { nftables?: Array<Record<string, unknown>> }).nftables?.some((o) => 'rule' in o) ?? false;
+    } catch (e) {
+      if (isMissing(e)) return false;
+      throw e;
+    }
+  }
+
   async setGuestPorts(ports: readonly string[]): Promise<void> {
     const script = renderGuestPorts([...ports].sort());
     if (script === this.#ports) return;
