@@ -102,7 +102,7 @@ fund_wallets() {
 }
 
 up() {
-  local t0 keys validator multisig
+  local t0 keys validator multisig deployed_ms
   t0=$(date +%s%3N)
   ensure_neogo
   touch "$MARKER"
@@ -119,13 +119,14 @@ up() {
   wait_blocks
   compile_contract
   deploy_contract "$multisig"
+  deployed_ms=$(($(date +%s%3N) - t0))
   fund_wallets "$multisig" "$keys"
   jq -n --arg rpc "$RPC_URL" --argjson magic "$MAGIC" --arg contract "$CONTRACT_HASH" \
-    --argjson windowMs "$WINDOW_MS" --argjson upMs "$(($(date +%s%3N) - t0))" \
+    --argjson windowMs "$WINDOW_MS" --argjson upMs "$(($(date +%s%3N) - t0))" --argjson deployedMs "$deployed_ms" \
     --arg validator "$multisig" --argjson height "$(height)" \
     --argjson wallets "$(jq 'del(.consensus)' <<<"$keys")" \
     '{rpc: $rpc, magic: $magic, contract: $contract, wallets: $wallets,
-      settlementWindowMs: $windowMs, validator: $validator, height: $height, upMs: $upMs}' >"$STATE.tmp"
+      settlementWindowMs: $windowMs, validator: $validator, height: $height, deployedMs: $deployedMs, upMs: $upMs}' >"$STATE.tmp"
   mv "$STATE.tmp" "$STATE"
   log "ready: contract $CONTRACT_HASH at $RPC_URL"
   cat "$STATE"

@@ -15,6 +15,7 @@ const Key = z.object({ address: z.string(), wif: z.string(), publicKey: z.string
 export const ChainState = ChainConfig.extend({
   wallets: z.record(z.string(), Key),
   settlementWindowMs: z.number().int().nonnegative(),
+  deployedMs: z.number().optional(),
   upMs: z.number().optional(),
 });
 export type ChainState = z.infer<typeof ChainState>;

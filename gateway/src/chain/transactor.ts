@@ -24,6 +24,12 @@ export interface SendOptions {
   /** Skip the test invocation and send even if it would FAULT (with this system fee). */
   forceSystemFee?: bigint;
   validForBlocks?: number;
+  /**
+   * Added to the test invocation's GAS. The test runs on the current state;
+   * transactions sent together may meet a slightly different one in the
+   * block (a FAULT for want of GAS). Unused system fee is not refunded.
+   */
+  extraSystemFee?: bigint;
 }
 
 export class ChainError extends Error {
@@ -46,7 +52,7 @@ export class Transactor {
     if (systemFee === undefined) {
       const test = await this.client.invokeScript(script, signers);
       if (test.state !== 'HALT') throw new ChainError(`test invocation faulted: ${test.exception ?? 'no reason given'}`);
-      systemFee = BigInt(test.gasconsumed);
+      systemFee = BigInt(test.gasconsumed) + (opts.extraSystemFee ?? 0n);
     }
     const height = await this.client.getBlockCount();
     const t = new tx.Transaction({
