@@ -14,6 +14,10 @@ import { startPlaceholderPortal } from './portal/placeholder.js';
 import { openStore } from './store/db.js';
 import { GuestStore } from './store/guests.js';
 import { SessionStore } from './store/sessions.js';
+import { UsageBatcher } from './usage/batcher.js';
+import { UsageRecorder } from './usage/recorder.js';
+import { UsageUplink } from './uplink/mqtt.js';
+import { Outbox } from './uplink/outbox.js';
 
 export interface RunningAgent {
   /** Stops serving. Kernel state is left in place on purpose: guests stay online and counted, the next start adopts it. */
@@ -25,7 +29,7 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
   const db = openStore(config.dataDir);
   const identity = loadOrCreateIdentity(config.dataDir);
   log.info({ address: identity.address, publicKey: identity.publicKey }, 'router identity');
-  const sessions = new SessionStore(db);
+  const sessions = new SessionStore(db, new UsageRecorder(db, { intervalMs: config.usage.recordIntervalMs }));
   const guests = new GuestStore(db);
   const discovery = new GuestDiscovery(systemRunner, config.guestInterface, config.leasesFile);
   const gatekeeper = new Gatekeeper(backend, sessions, await buildPolicy(config, log), log);
@@ -38,6 +42,20 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
   const ctx: CommandContext = {
     config, gatekeeper, sessions, guests, identity, backendKind: backend.kind, startedAt, refreshGuests, clock: Date.now,
   };
+  // Without a deployment to bind signatures to, records wait unbatched until one is configured.
+  const batcher = config.chain ? new UsageBatcher(db, identity, config.chain) : undefined;
+  const uplink = config.uplink ? new UsageUplink(config.uplink, identity.address, new Outbox(db), log) : undefined;
+  uplink?.start();
+  const seal = () => {
+    try {
+      if (batcher && batcher.sealAll(Date.now(), config.usage.maxRecordsPerBatch)) uplink?.pump();
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'sealing usage batches failed; retrying next interval');
+    }
+  };
+  const sealTimer = setInterval(seal, config.usage.batchIntervalMs);
+  if (!batcher) log.warn('chain (networkMagic, contract) not configured: usage records are kept but not batched');
+
   const portal: Server = await startPlaceholderPortal(config.portal.port);
   const control: NetServer = await startControlServer(config.controlSocket, (req) => runCommand(ctx, req), log);
 
@@ -60,9 +78,12 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
     async stop() {
       stopping = true;
       clearTimeout(timer);
+      clearInterval(sealTimer);
       closeControlServer(control, config.controlSocket);
       portal.close();
       await gatekeeper.poll().catch(() => {});
+      seal();
+      await uplink?.stop();
       db.close();
     },
   };

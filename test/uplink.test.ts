@@ -1,0 +1,176 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { wallet } from '@cityofzion/neon-js';
+import { connectAsync } from 'mqtt';
+import t from 'tap';
+import { parseConfig } from '../agent/src/config.js';
+import { Gatekeeper } from '../agent/src/gatekeeper.js';
+import { identityFromKey } from '../agent/src/identity/router-key.js';
+import { createLogger } from '../agent/src/log.js';
+import { openStore } from '../agent/src/store/db.js';
+import { SessionStore } from '../agent/src/store/sessions.js';
+import { UsageBatcher } from '../agent/src/usage/batcher.js';
+import { anchorMessage, ZERO_HASH } from '../agent/src/usage/format.js';
+import { UsageRecorder } from '../agent/src/usage/recorder.js';
+import { batchProblem } from '../agent/src/usage/verify.js';
+import { batchSchema, type Batch } from '../agent/src/usage/wire.js';
+import { ackTopic, UsageUplink } from '../agent/src/uplink/mqtt.js';
+import { Outbox } from '../agent/src/uplink/outbox.js';
+import { MemoryGate } from './fakes/memory-gate.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'qlink-uplink-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** A real mosquitto on loopback with its own config file; stopped by the test's teardown, even on failure. */
+class Broker {
+  #proc: ChildProcess | undefined;
+  constructor(readonly port: number, private readonly conf: string) {
+    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  }
+  async start(): Promise<void> {
+    const p = spawn('/usr/sbin/mosquitto', ['-c', this.conf], { stdio: 'ignore' });
+    this.#proc = p;
+    for (let i = 0; i < 100; i++) {
+      if (await new Promise<boolean>((r) => { const c = tcpConnect(this.port, '127.0.0.1', () => { c.end(); r(true); }); c.on('error', () => r(false)); })) return;
+      if (p.exitCode !== null) throw new Error(`mosquitto exited with ${p.exitCode}`);
+      await sleep(50);
+    }
+    throw new Error('mosquitto did not listen');
+  }
+  async stop(): Promise<void> {
+    const p = this.#proc;
+    if (!p || p.exitCode !== null || p.signalCode) return;
+    const gone = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    await gone;
+  }
+}
+
+const until = async (what: string, ok: () => boolean, ms = 30_000) => {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+};
+
+t.test('batches reach a verifying gateway over a real mosquitto, through a broker outage', async (t) => {
+  const broker = new Broker(await freePort(), join(dir, 'mosquitto.conf'));
+  t.teardown(() => broker.stop());
+  await broker.start();
+
+  const config = parseConfig({
+    dataDir: join(dir, 'data'),
+    chain: { networkMagic: 1903980139, contract: '0x218642d807b2cbe2adb53c9061afd99f154e9479' },
+    uplink: { url: `mqtt://127.0.0.1:${broker.port}`, reconnectMs: 200, resendMs: 1_500 },
+  });
+  const identity = identityFromKey(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey);
+  const db = openStore(config.dataDir);
+  t.teardown(() => db.close());
+  const gate = new MemoryGate();
+  let now = 1_700_000_000_000;
+  const sessions = new SessionStore(db, new UsageRecorder(db, { intervalMs: 1_000 }));
+  const gk = new Gatekeeper(gate, sessions, { guestInterface: 'br-lan', portalPort: 8088, walled4: [], walled6: [], blocked4: [], blocked6: [] }, createLogger('silent'), () => now);
+  await gk.start();
+  const macs = ['02:00:00:00:00:01', '02:00:00:00:00:02', '02:00:00:00:00:03'];
+  for (const m of macs) await gk.auth(m, { endsAt: null, quotaBytes: null });
+  const batcher = new UsageBatcher(db, identity, config.chain!);
+  const outbox = new Outbox(db);
+  const uplink = new UsageUplink(config.uplink!, identity.address, outbox, createLogger('silent'));
+  t.teardown(() => uplink.stop());
+
+  // The gateway side: verify everything, store each batch once, ack.
+  const got = new Map<number, Batch>();
+  const order: number[] = [];
+  let deliveries = 0;
+  const problems: string[] = [];
+  const gw = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, { reconnectPeriod: 200, clientId: 'test-gateway' });
+  t.teardown(() => gw.endAsync(true));
+  gw.on('message', (_topic, payload) => {
+    deliveries++;
+    const b = batchSchema.parse(JSON.parse(payload.toString()));
+    const problem = batchProblem(b);
+    const msg = anchorMessage(b, b.router, b.seq, b.prev, b.root).toString('hex');
+    if (problem) problems.push(problem);
+    else if (!wallet.verify(msg, b.signature, b.router)) problems.push('neon-js refused the signature');
+    else if (wallet.getAddressFromScriptHash(wallet.getScriptHashFromPublicKey(b.router)) !== identity.address) problems.push('foreign router');
+    else if (!got.has(b.seq)) {
+      const prev = b.seq === 1 ? ZERO_HASH : got.get(b.seq - 1)?.hash;
+      if (prev === undefined) return; // a gap: do not ack, the router sends it again in order
+      if (prev !== b.prev) problems.push(`hash chain broken at ${b.seq}`);
+      got.set(b.seq, b);
+      order.push(b.seq);
+    }
+    if (got.has(b.seq)) gw.publish(ackTopic(identity.address), JSON.stringify({ v: 1, seqs: [b.seq] }), { qos: 1 });
+  });
+  gw.on('connect', () => gw.subscribe(`qlink/v1/${identity.address}/usage`, { qos: 1 }));
+  await gw.subscribeAsync(`qlink/v1/${identity.address}/usage`, { qos: 1 });
+
+  const traffic = async (rounds: number) => {
+    for (let i = 0; i < rounds; i++) {
+      macs.forEach((m, k) => gate.traffic(m, 1000 * (k + 1) + i, 100 + i));
+      now += 1_000;
+      await gk.poll();
+      batcher.sealAll(now, 5);
+      uplink.pump();
+    }
+  };
+
+  uplink.start();
+  await until('uplink connected', () => uplink.connected);
+  await traffic(10);
+  await until('first batches acked', () => outbox.size() === 0);
+  const before = got.size;
+  t.ok(before >= 6, `${before} batches delivered and acked`);
+
+  await broker.stop();
+  await until('uplink sees the outage', () => !uplink.connected);
+  await traffic(20); // guests keep using the network while the broker is down
+  const queued = outbox.size();
+  t.ok(queued >= 12, `${queued} batches wait in the outbox while the broker is down`);
+  await sleep(3_000);
+  await broker.start();
+  await until('everything acked after the broker returned', () => outbox.size() === 0 && got.size === before + queued);
+  for (const m of macs) await gk.deauth(m, 'deauth');
+  batcher.sealAll(now, 5);
+  uplink.pump();
+  await until('final batches acked', () => outbox.size() === 0 && !db.prepare('SELECT 1 FROM usage_records WHERE batch_seq IS NULL').get());
+
+  t.same(problems, [], 'every batch verified');
+  t.same(order, [...order].sort((a, b) => a - b), 'stored in sequence order');
+  t.same(order, Array.from({ length: order.length }, (_, i) => i + 1), 'no gap in the sequence');
+  const recs = [...got.values()].flatMap((b) => b.records);
+  t.equal(new Set(recs.map((r) => r.id)).size, recs.length, 'no record twice');
+  t.same(recs.map((r) => r.id), Array.from({ length: recs.length }, (_, i) => i + 1), 'every record id, in order');
+  for (const [k, m] of macs.entries()) {
+    const s = db.prepare('SELECT id, bytes_down, bytes_up FROM sessions WHERE mac = ?').get(m) as { id: number; bytes_down: number; bytes_up: number };
+    const mine = recs.filter((r) => r.sessionId === s.id);
+    t.equal(mine.reduce((a, r) => a + r.bytesDown, 0), s.bytes_down, `guest ${k + 1}: bytes down match the counters`);
+    t.equal(mine.reduce((a, r) => a + r.bytesUp, 0), s.bytes_up, `guest ${k + 1}: bytes up match the counters`);
+  }
+  t.equal(outbox.size(), 0, 'outbox empty after the acks');
+  t.comment(`${got.size} batches, ${recs.length} records, ${deliveries} deliveries (QoS 1 may deliver a batch more than once; stored once)`);
+});
+
+t.test('config: uplink needs the chain deployment; TLS and credentials are accepted', async (t) => {
+  t.throws(() => parseConfig({ uplink: { url: 'mqtt://x' } }), /uplink needs chain/);
+  t.throws(() => parseConfig({ chain: { networkMagic: 1, contract: '0x12' } }), /script hash/);
+  const c = parseConfig({
+    chain: { networkMagic: 1, contract: '0x' + '1'.repeat(40) },
+    uplink: { url: 'mqtts://broker.example:8883', username: 'r1', password: 'pw', caFile: '/etc/qlink/ca.pem' },
+  });
+  t.same([c.uplink!.username, c.uplink!.rejectUnauthorized, c.usage.recordIntervalMs], ['r1', true, 60_000]);
+});
