@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +27,7 @@ export interface ChainOptions {
 /** A private chain of its own (own data dir and free ports), for one test file. */
 export async function startChain(opts: ChainOptions = {}): Promise<RunningChain> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'qlink-chain-'));
+  const ownDir = opts.dir === undefined;
   const env = {
     ...process.env,
     QLINK_CHAIN_DIR: join(dir, 'chain'),
@@ -35,7 +36,34 @@ export async function startChain(opts: ChainOptions = {}): Promise<RunningChain>
     QLINK_CHAIN_WINDOW_MS: String(opts.windowMs ?? 10_000),
     QLINK_CHAIN_BLOCK_MS: String(opts.blockMs ?? 1000),
   };
-  const stop = () => run(['down'], env).then(() => undefined);
+  // The node runs in its own session, so it outlives a test process that
+  // is killed (a tap timeout): take it down on the way out, whatever happens.
+  let stopped = false;
+  const downSync = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      execFileSync(SCRIPT, ['down'], { env, stdio: 'ignore', timeout: 30_000 });
+    } finally {
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    downSync();
+    process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+  };
+  process.once('exit', downSync);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  const stop = async () => {
+    if (stopped) return;
+    await run(['down'], env);
+    stopped = true;
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    process.off('exit', downSync);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
   try {
     const state = parseChainState(await run(['up'], env));
     return { state, dir, stop };
