@@ -1,7 +1,7 @@
 import t from 'tap';
 import { startChain } from '../scripts/lib/chain.js';
 import {
-  account, newKeyPair, QlinkClient, signMessage, voucherMessage, type Account, type Result,
+  account, newKeyPair, openScript, QlinkClient, signMessage, voucherMessage, type Account, type Result,
 } from '../gateway/src/chain/index.js';
 
 // One private chain for this file: open → redeem twice → top up → expiry →
@@ -84,4 +84,17 @@ t.test('malformed open data: the transfer faults and the GAS stays with the gues
   t.match(bad.exception, /unknown router|expiry/);
   t.equal(await bal(guest), before - fees(bad), 'only the fees were spent');
   t.equal(await bal(state.contract), locked, 'nothing locked');
+});
+
+t.test('a guest-signed open, relayed as bytes, keeps the id it was built with', async (t) => {
+  const guest = w('guest3');
+  const expiry = (await client.chainTime()) + 60_000n;
+  const script = openScript(state.contract, guest.address, { router: router.publicKey, voucherKey: newKeyPair().publicKey, expiry, amount: GAS_1 });
+  const built = await client.tx.build(script, [guest]);
+  const before = await bal(guest);
+  const r = await client.relay(built.raw);
+  t.equal(r.txid, built.txid, 'id known before sending');
+  t.equal(r.vmstate, 'HALT');
+  t.equal(r.events[0]?.name, 'ChannelOpened');
+  t.equal(await bal(guest), before - GAS_1 - built.systemFee - built.networkFee);
 });

@@ -3,7 +3,8 @@
 # DIR, RPC_URL, NEOGO, CONTRACT, PASSWORD, WALLETS and the helpers used here).
 
 write_config() {
-  local validator=$1
+  local validator=$1 RPC_BIND
+  case $RPC_ADDR in *:*) RPC_BIND="[${RPC_ADDR#[}"; RPC_BIND="${RPC_BIND%]}]:$RPC_PORT" ;; *) RPC_BIND="$RPC_ADDR:$RPC_PORT" ;; esac
   cat >"$DIR/protocol.yml" <<EOF
 ProtocolConfiguration:
   Magic: $MAGIC
@@ -34,7 +35,7 @@ ApplicationConfiguration:
   RPC:
     Enabled: true
     Addresses:
-      - "$RPC_ADDR:$RPC_PORT"
+      - "$RPC_BIND"
     MaxGasInvoke: 200
     SessionEnabled: true
   Prometheus:
@@ -51,7 +52,7 @@ EOF
 }
 
 start_node() {
-  log "starting neo-go node: RPC $RPC_URL, P2P 127.0.0.1:$P2P_PORT, magic $MAGIC"
+  log "starting neo-go node: RPC $RPC_ADDR:$RPC_PORT, P2P 127.0.0.1:$P2P_PORT, magic $MAGIC"
   setsid "$NEOGO" node --config-file "$DIR/protocol.yml" >"$DIR/node.log" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
 }
@@ -81,7 +82,7 @@ compile_contract() {
 deploy_contract() {
   local from=$1 out
   log "deploying contract (settlement window ${WINDOW_MS} ms)"
-  out=$("$NEOGO" contract deploy -r "$RPC_URL" --wallet-config "$DIR/consensus.wallet.yml" \
+  out=$("$NEOGO" contract deploy -r "$LOCAL_URL" --wallet-config "$DIR/consensus.wallet.yml" \
     -a "$from" -i "$DIR/build/qlink.nef" -m "$DIR/build/qlink.manifest.json" \
     --force --await "int:$WINDOW_MS" 2>&1) || { echo "$out" >&2; die "deploy failed"; }
   CONTRACT_HASH=0x$(sed -n 's/^Contract: //p' <<<"$out")
@@ -96,7 +97,7 @@ fund_wallets() {
     outs+=("GAS:$(jq -r ".$name.address" <<<"$keys"):$FUND")
   done
   log "funding ${#outs[@]} wallets with $FUND GAS each"
-  "$NEOGO" wallet nep17 multitransfer -r "$RPC_URL" --wallet-config "$DIR/consensus.wallet.yml" \
+  "$NEOGO" wallet nep17 multitransfer -r "$LOCAL_URL" --wallet-config "$DIR/consensus.wallet.yml" \
     --from "$from" --force --await "${outs[@]}" >"$DIR/fund.log" 2>&1 ||
     { cat "$DIR/fund.log" >&2; die "funding failed"; }
 }
@@ -105,7 +106,6 @@ up() {
   local t0 keys validator multisig deployed_ms
   t0=$(date +%s%3N)
   ensure_neogo
-  touch "$MARKER"
   printf '*\n' >"$DIR/.gitignore"
   rm -rf "$DIR/db" "$STATE"
   mkdir -p "$DIR/wallets" "$DIR/bin"

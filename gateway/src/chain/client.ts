@@ -6,7 +6,7 @@ import { parseEvents, type QlinkEvent } from './events.js';
 import { decodeAnchor, decodeChannel, decodeHead, decodeRouter, type Anchor, type AnchorHead, type Channel, type Router } from './records.js';
 import { bytesParam, call, GAS, intParam, openScript, redeemBatchScript, topUpScript, type OpenParams, type VoucherItem } from './scripts.js';
 import { asBigInt, asBool, asBytes, type StackItem } from './stack.js';
-import { ChainError, Transactor, type Outcome, type SendOptions } from './transactor.js';
+import { ChainError, Transactor, type Execution, type Outcome, type SendOptions } from './transactor.js';
 
 export interface Result extends Outcome {
   events: QlinkEvent[];
@@ -65,6 +65,13 @@ export class QlinkClient {
   async run(script: string, accounts: Account[], opts?: SendOptions): Promise<Result> {
     const out = await this.tx.run(script, accounts, opts);
     return { ...out, events: parseEvents(this.config.contract, out.notifications) };
+  }
+
+  /** Relays a transaction someone else signed and waits for its execution. */
+  async relay(raw: Uint8Array, timeoutMs?: number): Promise<Execution & { txid: string; events: QlinkEvent[] }> {
+    const txid = await this.tx.relay(raw);
+    const ex = await this.tx.execution(txid, timeoutMs);
+    return { ...ex, txid, events: parseEvents(this.config.contract, ex.notifications) };
   }
 
   private invoke(accounts: Account[], operation: string, args: ContractParam[], opts?: SendOptions): Promise<Result> {

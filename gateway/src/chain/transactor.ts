@@ -1,4 +1,4 @@
-import { tx, u, wallet } from '@cityofzion/neon-js';
+import { rpc, tx, u, wallet } from '@cityofzion/neon-js';
 import type { Account, RPCClient } from './neon.js';
 import type { Logger } from 'pino';
 import type { Notification } from './events.js';
@@ -12,7 +12,14 @@ export interface Sent {
   size: number;
 }
 
-export interface Outcome extends Sent {
+export interface Built extends Sent {
+  /** The signed transaction's bytes. */
+  raw: Buffer;
+}
+
+export type Outcome = Sent & Execution;
+
+export interface Execution {
   vmstate: 'HALT' | 'FAULT';
   exception: string | null;
   gasConsumed: bigint;
@@ -44,7 +51,11 @@ export class Transactor {
     private readonly log?: Logger,
   ) {}
 
-  async send(scriptHex: string, accounts: Account[], opts: SendOptions = {}): Promise<Sent> {
+  /**
+   * A signed transaction and its id, not yet sent: a caller that must never
+   * pay twice records the id as pending first, then relays the bytes.
+   */
+  async build(scriptHex: string, accounts: Account[], opts: SendOptions = {}): Promise<Built> {
     if (accounts.length === 0) throw new ChainError('a transaction needs a signer to pay for it');
     const signers = accounts.map((a) => new tx.Signer({ account: a.scriptHash, scopes: tx.WitnessScope.CalledByEntry }));
     const script = u.HexString.fromHex(scriptHex);
@@ -69,21 +80,41 @@ export class Transactor {
     t.networkFee = u.BigInteger.fromDecimal(networkFee.toString(), 0);
     t.witnesses = [];
     for (const a of accounts) t.sign(a, this.magic);
-    const txid = await this.client.sendRawTransaction(t);
-    this.log?.debug({ txid, systemFee: String(systemFee), networkFee: String(networkFee), size: t.size }, 'chain tx sent');
-    return { txid, systemFee, networkFee, size: t.size };
+    const raw = Buffer.from(t.serialize(true), 'hex');
+    return { txid: '0x' + t.hash(), systemFee, networkFee, size: raw.length, raw };
   }
 
-  /** Waits until the transaction is in a block and returns its execution. */
+  async send(scriptHex: string, accounts: Account[], opts: SendOptions = {}): Promise<Sent> {
+    const { raw, ...sent } = await this.build(scriptHex, accounts, opts);
+    await this.relay(raw);
+    this.log?.debug({ txid: sent.txid, systemFee: String(sent.systemFee), networkFee: String(sent.networkFee), size: sent.size }, 'chain tx sent');
+    return sent;
+  }
+
+  /**
+   * Sends an already signed transaction as it is (a guest's wallet signed
+   * it); neon-js is not asked to parse it, since it cannot read every
+   * attribute a wallet may set. Returns the id the node reports.
+   */
+  async relay(raw: Uint8Array): Promise<string> {
+    const q = new rpc.Query<[string], { hash: string }>({ method: 'sendrawtransaction', params: [Buffer.from(raw).toString('base64')] });
+    const r = await this.client.execute(q);
+    return r.hash;
+  }
+
   async wait(sent: Sent, timeoutMs = 30_000): Promise<Outcome> {
+    return { ...sent, ...(await this.execution(sent.txid, timeoutMs)) };
+  }
+
+  /** Waits until the transaction is in a block and returns its execution (HALT or FAULT). */
+  async execution(txid: string, timeoutMs = 30_000): Promise<Execution> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        const log = await this.client.getApplicationLog(sent.txid);
+        const log = await this.client.getApplicationLog(txid);
         const ex = log.executions[0];
-        if (!ex) throw new ChainError(`no execution in application log of ${sent.txid}`);
+        if (!ex) throw new ChainError(`no execution in application log of ${txid}`);
         return {
-          ...sent,
           vmstate: ex.vmstate === 'HALT' ? 'HALT' : 'FAULT',
           exception: ex.exception ?? null,
           gasConsumed: BigInt(ex.gasconsumed),
@@ -92,7 +123,7 @@ export class Transactor {
         };
       } catch (err) {
         if (err instanceof ChainError) throw err;
-        if (Date.now() > deadline) throw new ChainError(`transaction ${sent.txid} not in a block after ${timeoutMs} ms`);
+        if (Date.now() > deadline) throw new ChainError(`transaction ${txid} not in a block after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 200));
       }
     }
