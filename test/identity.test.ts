@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,8 @@ import { Writable } from 'node:stream';
 import { wallet } from '@cityofzion/neon-js';
 import { pino } from 'pino';
 import t from 'tap';
-import { KEY_FILE, loadOrCreateIdentity } from '../agent/src/identity/router-key.js';
+import { addressOf, base58, scriptHashOf, verificationScript } from '../agent/src/identity/neo-address.js';
+import { identityFromKey, KEY_FILE, loadOrCreateIdentity } from '../agent/src/identity/router-key.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qlink-id-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,4 +63,28 @@ t.test('the private key never reaches a log line', async (t) => {
   const body = pem.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
   t.notOk(out.includes(body.slice(-40)), 'no PEM in the log');
   t.match(out, id.publicKey);
+});
+
+t.test('address and script hash match neon-js for many keys (node:crypto only at runtime)', async (t) => {
+  const fixed = ['77164b8a0644be600c667d1aa702412f4c5dbe6136ed2f8a4ae47b7c0540e91e', '00'.repeat(31) + '01', '7f'.repeat(32)];
+  const keys = [...fixed, ...Array.from({ length: 20 }, () => wallet.generatePrivateKey())];
+  for (const priv of keys) {
+    const pub = wallet.getPublicKeyFromPrivateKey(priv);
+    const sh = scriptHashOf(pub);
+    t.equal(sh, wallet.getScriptHashFromPublicKey(pub), `script hash of ${pub.slice(0, 10)}…`);
+    t.equal(addressOf(sh), new wallet.Account(priv).address, 'address');
+    t.equal(verificationScript(pub).toString('hex'), wallet.getVerificationScriptFromPublicKey(pub));
+  }
+  t.equal(base58(Buffer.of(0, 0, 1)), '112', 'leading zero bytes become 1s');
+  t.throws(() => scriptHashOf('04' + '00'.repeat(32)), /compressed/);
+});
+
+t.test('node:crypto signatures of generated keys verify with neon-js', async (t) => {
+  for (let i = 0; i < 5; i++) {
+    const id = identityFromKey(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey);
+    const msg = Buffer.from(`message ${i}`);
+    t.ok(wallet.verify(msg.toString('hex'), id.sign(msg).toString('hex'), id.publicKey));
+    t.ok(wallet.isAddress(id.address));
+    t.equal(wallet.getScriptHashFromAddress(id.address), id.scriptHash);
+  }
 });

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { wallet } from '@cityofzion/neon-js';
+import { addressOf, scriptHashOf } from './neo-address.js';
 
 export const KEY_FILE = 'router.key';
 
@@ -39,11 +39,11 @@ export function identityFromKey(key: KeyObject): RouterIdentity {
     throw new IdentityError('router key is not a P-256 (secp256r1) key');
   }
   const publicKey = compressedPublicKey(key);
-  const scriptHash = wallet.getScriptHashFromPublicKey(publicKey);
+  const scriptHash = scriptHashOf(publicKey);
   return {
     publicKey,
     scriptHash,
-    address: wallet.getAddressFromScriptHash(scriptHash),
+    address: addressOf(scriptHash),
     sign: (message) => sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' }),
   };
 }
