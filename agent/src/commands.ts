@@ -19,6 +19,8 @@ export interface CommandContext {
   backendKind: string;
   startedAt: number;
   refreshGuests(): Promise<void>;
+  /** Re-asserts the kernel gate at once (after a firewall reload). */
+  repair(): Promise<void>;
   clock(): number;
 }
 
@@ -39,6 +41,9 @@ export async function runCommand(ctx: CommandContext, req: Request): Promise<unk
       });
       return clientView(ctx, mac, now);
     }
+    case 'repair':
+      await ctx.repair();
+      return { repaired: true, gate: ctx.gatekeeper.health };
     case 'deauth': {
       const mac = await resolveFresh(ctx, req.guest);
       const ended = await ctx.gatekeeper.deauth(mac, 'deauth');

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import { runCommand, type CommandContext } from './commands.js';
 import type { AgentConfig } from './config.js';
+import { applyLive, planReload, type ReloadPlan } from './config/reload.js';
 import { closeControlServer, startControlServer } from './control/server.js';
 import type { GateBackend } from './gate/backend.js';
 import { buildPolicy } from './gate/policy.js';
@@ -22,6 +23,8 @@ import { Outbox } from './uplink/outbox.js';
 export interface RunningAgent {
   /** Stops serving. Kernel state is left in place on purpose: guests stay online and counted, the next start adopts it. */
   stop(): Promise<void>;
+  /** Applies what can change live (gate policy, poll pace, log level); the plan lists what waits for a restart. */
+  reload(next: AgentConfig): Promise<ReloadPlan>;
 }
 
 export async function startAgent(config: AgentConfig, backend: GateBackend, log: Logger): Promise<RunningAgent> {
@@ -32,7 +35,8 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
   const sessions = new SessionStore(db, new UsageRecorder(db, { intervalMs: config.usage.recordIntervalMs }));
   const guests = new GuestStore(db);
   const discovery = new GuestDiscovery(systemRunner, config.guestInterface, config.leasesFile);
-  const gatekeeper = new Gatekeeper(backend, sessions, await buildPolicy(config, log), log);
+  let policy = await buildPolicy(config, log);
+  const gatekeeper = new Gatekeeper(backend, sessions, policy, log);
 
   const refreshGuests = async () => guests.record(await discovery.sightings(Date.now()), Date.now());
   await refreshGuests();
@@ -41,6 +45,8 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
 
   const ctx: CommandContext = {
     config, gatekeeper, sessions, guests, identity, backendKind: backend.kind, startedAt, refreshGuests, clock: Date.now,
+    // The firewall include calls this after fw4 (re)loads: re-assert the table now, not at the next rule check.
+    repair: () => gatekeeper.setPolicy(policy),
   };
   // Without a deployment to bind signatures to, records wait unbatched until one is configured.
   const batcher = config.chain ? new UsageBatcher(db, identity, config.chain) : undefined;
@@ -75,6 +81,16 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
   log.info({ backend: backend.kind, guestInterface: config.guestInterface, portalPort: config.portal.port }, 'agent ready');
 
   return {
+    async reload(next) {
+      const plan = planReload(config, next);
+      applyLive(config, next, plan);
+      log.level = config.logLevel;
+      if (plan.live.some((k) => k === 'walledGarden' || k === 'blockedNetworks')) {
+        policy = await buildPolicy(config, log);
+        await gatekeeper.setPolicy(policy);
+      }
+      return plan;
+    },
     async stop() {
       stopping = true;
       clearTimeout(timer);

@@ -1,16 +1,28 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfigFile } from './config.js';
+import { ConfigError, loadConfigFile, type AgentConfig } from './config.js';
+import { loadUciFile } from './config/uci-map.js';
 import { startAgent } from './daemon.js';
 import { NftablesGate } from './gate/nftables.js';
 import { systemRunner } from './kernel/run.js';
 import { createLogger } from './log.js';
 
-const { values } = parseArgs({ options: { config: { type: 'string', default: '/etc/qlink/agent.json' } } });
+const ROUTER_UCI = '/etc/config/qlink';
+
+const { values } = parseArgs({ options: { config: { type: 'string' }, uci: { type: 'string' } } });
+if (values.config && values.uci) {
+  process.stderr.write('qlink-agent: give --config (JSON) or --uci (UCI), not both\n');
+  process.exit(2);
+}
+// On a router the UCI file is the config; elsewhere a JSON file is.
+const load: () => AgentConfig = values.uci || (!values.config && existsSync(ROUTER_UCI))
+  ? () => loadUciFile(values.uci ?? ROUTER_UCI)
+  : () => loadConfigFile(values.config ?? '/etc/qlink/agent.json');
 
 let config;
 try {
-  config = loadConfigFile(values.config!);
+  config = load();
 } catch (e) {
   if (!(e instanceof ConfigError)) throw e;
   process.stderr.write(`qlink-agent: ${e.message}\n`);
@@ -18,6 +30,23 @@ try {
 }
 const log = createLogger(config.logLevel);
 const agent = await startAgent(config, new NftablesGate(systemRunner), log);
+
+// procd sends SIGHUP when /etc/config/qlink changes (reload_signal): a bad file is reported and the running config kept.
+let reloading = Promise.resolve();
+process.on('SIGHUP', () => {
+  reloading = reloading.then(async () => {
+    let next: AgentConfig;
+    try {
+      next = load();
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      log.error({ err: e.message }, 'reload refused; keeping the running config');
+      return;
+    }
+    const plan = await agent.reload(next);
+    log.info({ applied: plan.live, needsRestart: plan.restart }, plan.restart.length ? 'config reloaded; some changes wait for a restart' : 'config reloaded');
+  }).catch((e) => log.error({ err: (e as Error).message }, 'reload failed'));
+});
 
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.once(sig, () => {

@@ -8,6 +8,7 @@ const USAGE = `usage: qlink [--socket PATH] [--json] <command>
   status                         the daemon and the gate
   clients                        guests on the network, their state and bytes
   identity                       the router's NEO address and public key
+  repair                         re-assert the kernel gate now (run by the firewall include)
   auth <mac|ip> [--minutes N] [--quota-bytes N]
                                  let a guest through
   deauth <mac|ip>                end a guest's session and hold it again
@@ -46,6 +47,7 @@ function parse(argv: string[]): { socket: string; json: boolean; req: Request } 
     case 'status':
     case 'clients':
     case 'identity':
+    case 'repair':
       if (guest) throw new UsageError(`unexpected argument: ${guest}`);
       return { socket, json, req: { cmd } };
     case 'auth': {
@@ -74,6 +76,7 @@ function render(req: Request, result: unknown): string {
       return table([['address', r.address], ['public key', r.publicKey], ['script hash', r.scriptHash]]);
     }
     case 'auth': return formatClients([result as ClientView]);
+    case 'repair': return 'gate re-asserted\n';
     case 'deauth': {
       const r = result as { mac: string; bytesDown: number; bytesUp: number };
       return `${r.mac} deauthorised after ${humanBytes(r.bytesDown)} down, ${humanBytes(r.bytesUp)} up\n`;

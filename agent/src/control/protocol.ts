@@ -9,6 +9,7 @@ export const requestSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('status') }).strict(),
   z.object({ cmd: z.literal('clients') }).strict(),
   z.object({ cmd: z.literal('identity') }).strict(),
+  z.object({ cmd: z.literal('repair') }).strict(),
   z.object({
     cmd: z.literal('auth'),
     guest,

@@ -1,0 +1,83 @@
+/**
+ * Where each option of /etc/config/qlink lands in the agent's config object
+ * (the one agentConfigSchema validates). One table serves both directions:
+ * UCI → object when reading, schema path → `qlink.<section>.<option>` when a
+ * value is refused.
+ */
+
+export type UciKind = 'string' | 'int' | 'bool' | 'list';
+
+export interface UciField {
+  section: string;
+  option: string;
+  /** Path in the agent config object; null for options only the init script or uci-defaults read. */
+  path: readonly string[] | null;
+  kind: UciKind;
+}
+
+const f = (section: string, option: string, path: string | null, kind: UciKind = 'string'): UciField =>
+  ({ section, option, path: path === null ? null : path.split('.'), kind });
+
+export const UCI_FIELDS: readonly UciField[] = [
+  f('agent', 'enabled', null, 'bool'), // read by /etc/init.d/qlink
+  f('agent', 'guest_interface', 'guestInterface'),
+  f('agent', 'data_dir', 'dataDir'),
+  f('agent', 'control_socket', 'controlSocket'),
+  f('agent', 'leases_file', 'leasesFile'),
+  f('agent', 'backend', 'backend'),
+  f('agent', 'poll_interval_ms', 'pollIntervalMs', 'int'),
+  f('agent', 'log_level', 'logLevel'),
+  f('agent', 'walled_garden', 'walledGarden', 'list'),
+  f('agent', 'blocked_network', 'blockedNetworks', 'list'),
+  f('portal', 'port', 'portal.port', 'int'),
+  f('portal', 'host', null), // read by uci-defaults for DHCP option 114
+  f('usage', 'record_interval_ms', 'usage.recordIntervalMs', 'int'),
+  f('usage', 'batch_interval_ms', 'usage.batchIntervalMs', 'int'),
+  f('usage', 'max_records_per_batch', 'usage.maxRecordsPerBatch', 'int'),
+  f('chain', 'network_magic', 'chain.networkMagic', 'int'),
+  f('chain', 'contract', 'chain.contract'),
+  f('uplink', 'url', 'uplink.url'),
+  f('uplink', 'username', 'uplink.username'),
+  f('uplink', 'password', 'uplink.password'),
+  f('uplink', 'ca_file', 'uplink.caFile'),
+  f('uplink', 'cert_file', 'uplink.certFile'),
+  f('uplink', 'key_file', 'uplink.keyFile'),
+  f('uplink', 'reject_unauthorized', 'uplink.rejectUnauthorized', 'bool'),
+  f('uplink', 'keepalive_seconds', 'uplink.keepaliveSeconds', 'int'),
+  f('uplink', 'reconnect_ms', 'uplink.reconnectMs', 'int'),
+  f('uplink', 'resend_ms', 'uplink.resendMs', 'int'),
+];
+
+/** Section types that may appear once each; all of them are optional. */
+export const UCI_SECTIONS: readonly string[] = [...new Set(UCI_FIELDS.map((x) => x.section))];
+
+/** libuci's own boolean spellings (uci_parse_bool / config_get_bool). */
+const TRUE = new Set(['1', 'on', 'true', 'yes', 'enabled']);
+const FALSE = new Set(['0', 'off', 'false', 'no', 'disabled']);
+
+/** Converts one UCI value to what the schema expects, or returns a reason it cannot. */
+export function convert(kind: UciKind, value: string | string[]): { ok: true; value: unknown } | { ok: false; reason: string } {
+  if (kind === 'list') return { ok: true, value: Array.isArray(value) ? value : [value] };
+  if (Array.isArray(value)) return { ok: false, reason: "is a list; use 'option', not 'list'" };
+  switch (kind) {
+    case 'int':
+      return /^-?\d{1,15}$/.test(value) ? { ok: true, value: Number(value) } : { ok: false, reason: `expected a whole number, got ${JSON.stringify(value)}` };
+    case 'bool':
+      if (TRUE.has(value)) return { ok: true, value: true };
+      if (FALSE.has(value)) return { ok: true, value: false };
+      return { ok: false, reason: `expected 0 or 1, got ${JSON.stringify(value)}` };
+    default:
+      return { ok: true, value };
+  }
+}
+
+/** The UCI name of a schema path such as ['portal', 'port'] or ['walledGarden', 2]. */
+export function uciNameOf(path: readonly PropertyKey[]): string {
+  for (let n = path.length; n > 0; n--) {
+    const head = path.slice(0, n).map(String).join('.');
+    const field = UCI_FIELDS.find((x) => x.path?.join('.') === head);
+    if (field) return `qlink.${field.section}.${field.option}${path.slice(n).map((p) => `[${String(p)}]`).join('')}`;
+  }
+  const section = UCI_SECTIONS.find((s) => s === path[0]);
+  return section ? `qlink.${section}` : 'qlink';
+}
