@@ -56,6 +56,8 @@ export const agentConfigSchema = z.object({
   leasesFile: z.string().min(1).default('/tmp/dhcp.leases'),
   backend: z.enum(['auto', 'nftables', 'iptables']).default('auto'),
   pollIntervalMs: z.int().min(200).max(60_000).default(2_000),
+  /** Path of the native counter reader (agent/native), or false for nft only; unset: the installed or in-tree build. */
+  nativeCounters: z.union([z.literal(false), z.string().min(1)]).optional(),
   portal: z.object({
     port: z.int().min(1).max(65_535).default(8088),
   }).default({ port: 8088 }),

@@ -1,10 +1,11 @@
 import { CommandError, type CommandRunner } from '../kernel/run.js';
 import type { EnsureResult, GateBackend, GatePolicy, Grant, SessionCounters } from './backend.js';
 import { GateConflictError } from './backend.js';
+import { chooseCounterReader, type CounterReader } from './counter-reader.js';
 import { renderReconcile } from './nft-diff.js';
 import { INET } from './nft-names.js';
 import { renderAddCounters, renderDropCounters, renderGrantElements, renderGuestPorts, renderRemove, renderRevokeElements, renderStatic } from './nft-script.js';
-import { parseGateState, parseSessionCounters, type NftGateState } from './nft-state.js';
+import { parseGateState, type NftGateState } from './nft-state.js';
 
 const isMissing = (e: unknown): boolean => e instanceof CommandError && /No such file or directory/.test(e.stderr);
 
@@ -12,8 +13,14 @@ const isMissing = (e: unknown): boolean => e instanceof CommandError && /No such
 export class NftablesGate implements GateBackend {
   readonly kind = 'nftables' as const;
   #ports: string | null = null;
+  /** The poll's hot path: the native netlink reader when one is built or installed, else nft. */
+  readonly counters: CounterReader;
+  readonly countersReason: string;
 
-  constructor(private readonly runner: CommandRunner) {}
+  /** nativeCounters: config's path of the native counter reader, false for nft only, unset to look in the usual places. */
+  constructor(private readonly runner: CommandRunner, nativeCounters?: string | false) {
+    ({ reader: this.counters, reason: this.countersReason } = chooseCounterReader(runner, nativeCounters));
+  }
 
   /** Applies one nft script atomically. */
   async apply(script: string): Promise<void> {
@@ -75,13 +82,8 @@ export class NftablesGate implements GateBackend {
     }
   }
 
-  async readCounters(): Promise<Map<number, SessionCounters> | null> {
-    try {
-      return parseSessionCounters(await this.runner.run(['nft', '-j', 'list', 'counters', 'table', ...INET.split(' ')]));
-    } catch (e) {
-      if (isMissing(e)) return null;
-      throw e;
-    }
+  readCounters(): Promise<Map<number, SessionCounters> | null> {
+    return this.counters.read();
   }
 
   async rulesIntact(): Promise<boolean> {
