@@ -12,7 +12,7 @@ import (
 // signature, so a gateway can settle without the owner's key.
 func Redeem(id int, amount int, sig interop.Signature) int {
 	ctx := storage.GetContext()
-	ch, rise := redeemOne(ctx, id, amount, sig)
+	ch, rise := redeemOne(ctx, window(ctx), id, amount, sig)
 	pay(ch.Token, ch.Owner, rise)
 	return rise
 }
@@ -21,6 +21,7 @@ func Redeem(id int, amount int, sig interop.Signature) int {
 // owner once per token. Each item is [channelId, amount, signature].
 func RedeemBatch(vouchers []any) int {
 	ctx := storage.GetContext()
+	w := window(ctx)
 	var tokens, owners []interop.Hash160
 	var sums []int
 	total := 0
@@ -29,7 +30,7 @@ func RedeemBatch(vouchers []any) int {
 		if len(item) != 3 {
 			panic("qlink: voucher item wants [channelId, amount, signature]")
 		}
-		ch, rise := redeemOne(ctx, item[0].(int), item[1].(int), item[2].(interop.Signature))
+		ch, rise := redeemOne(ctx, w, item[0].(int), item[1].(int), item[2].(interop.Signature))
 		total += rise
 		found := false
 		for i := range sums {
@@ -61,7 +62,7 @@ func Close(id int, amount int, sig interop.Signature) {
 	}
 	rise := 0
 	if amount != ch.Redeemed {
-		ch, rise = redeemOne(ctx, id, amount, sig)
+		ch, rise = redeemOne(ctx, window(ctx), id, amount, sig)
 	} else if ch.Closed {
 		panic("qlink: channel closed")
 	}
@@ -92,12 +93,12 @@ func Refund(id int) int {
 	return refund
 }
 
-func redeemOne(ctx storage.Context, id int, amount int, sig interop.Signature) (Channel, int) {
+func redeemOne(ctx storage.Context, w int, id int, amount int, sig interop.Signature) (Channel, int) {
 	ch := mustChannel(ctx, id)
 	if ch.Closed {
 		panic("qlink: channel closed")
 	}
-	if runtime.GetTime() > ch.Expiry+window(ctx) {
+	if runtime.GetTime() > ch.Expiry+w {
 		panic("qlink: settlement window over")
 	}
 	if amount <= ch.Redeemed {
@@ -111,7 +112,7 @@ func redeemOne(ctx storage.Context, id int, amount int, sig interop.Signature) (
 	}
 	rise := amount - ch.Redeemed
 	ch.Redeemed = amount
-	putChannel(ctx, ch)
+	putRedeemed(ctx, id, amount)
 	runtime.Notify("ChannelRedeemed", id, ch.Owner, amount, rise)
 	return ch, rise
 }

@@ -13,6 +13,7 @@ import (
 const (
 	prefixRouter  = "r"
 	prefixChannel = "c"
+	prefixPaid    = "p"
 	prefixAnchor  = "a"
 	prefixHead    = "h"
 	prefixToken   = "t"
@@ -33,6 +34,10 @@ func routerKey(key interop.PublicKey) []byte {
 
 func channelKey(id int) []byte {
 	return append([]byte(prefixChannel), convert.Uint64ToBytesLE(uint64(id))...)
+}
+
+func paidKey(id int) []byte {
+	return append([]byte(prefixPaid), convert.Uint64ToBytesLE(uint64(id))...)
 }
 
 func anchorKey(key interop.PublicKey, seq int) []byte {
@@ -61,12 +66,24 @@ func putRouter(ctx storage.Context, r Router) {
 	storage.Put(ctx, routerKey(r.Key), std.Serialize(r))
 }
 
+// The redeemed amount lives under a key of its own: a redeem then rewrites
+// a few bytes instead of the whole channel (storage is paid by the byte).
 func getChannel(ctx storage.Context, id int) any {
 	b := storage.Get(ctx, channelKey(id))
 	if b == nil {
 		return nil
 	}
-	return std.Deserialize(b.([]byte)).(Channel)
+	ch := std.Deserialize(b.([]byte)).(Channel)
+	ch.Redeemed = 0
+	paid := storage.Get(ctx, paidKey(id))
+	if paid != nil {
+		ch.Redeemed = paid.(int)
+	}
+	return ch
+}
+
+func putRedeemed(ctx storage.Context, id int, amount int) {
+	storage.Put(ctx, paidKey(id), amount)
 }
 
 func putChannel(ctx storage.Context, ch Channel) {
