@@ -3,6 +3,7 @@ package tests
 import (
 	"encoding/binary"
 	"math/big"
+	"os"
 	"testing"
 
 	"github.com/nspcc-dev/neo-go/pkg/core/native/nativenames"
@@ -14,6 +15,8 @@ import (
 	"github.com/nspcc-dev/neo-go/pkg/vm/stackitem"
 	"github.com/nspcc-dev/neo-go/pkg/wallet"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
 )
 
 // A short window keeps expiry tests to a few blocks.
@@ -30,7 +33,13 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	bc, acc := chain.NewSingle(t)
+	// The chain's own logs (every expected FAULT is a WARN) would bury the
+	// test output; QLINK_TEST_CHAIN_LOG=1 brings them back.
+	opts := &chain.Options{Logger: zap.NewNop()}
+	if os.Getenv("QLINK_TEST_CHAIN_LOG") == "1" {
+		opts.Logger = zaptest.NewLogger(t)
+	}
+	bc, acc := chain.NewSingleWithOptions(t, opts)
 	e := neotest.NewExecutor(t, bc, acc, acc)
 	c := neotest.CompileFile(t, e.CommitteeHash, "../qlink", "../qlink/qlink.yml")
 	e.DeployContract(t, c, windowMs)
