@@ -7,19 +7,21 @@ const policy = { guestInterface: 'br-lan', portalPort: 8088, walled4: ['198.51.1
 const empty = () => parseGateState('{"nftables":[]}');
 
 t.test('a grant is one batch: counters, then the four map elements', async (t) => {
-  t.same([...renderAddCounters(7), ...renderGrantElements({ sessionId: 7, mac: '02:00:00:00:00:01' })], [
+  t.same([...renderAddCounters(7), ...renderGrantElements({ sessionId: 7, mac: '02:00:00:00:00:01', classMinor: 0x10 })], [
     'add counter inet qlink s7_up',
     'add counter inet qlink s7_dn',
     'add element inet qlink up_ctr { 02:00:00:00:00:01 : "s7_up" }',
     'add element inet qlink dn_ctr { 7 : "s7_dn" }',
+    'add element inet qlink cls_of { 7 : 1:10 }',
     'add element inet qlink mark_of { 02:00:00:00:00:01 : 7 }',
     'add element inet qlink auth_mac { 02:00:00:00:00:01 }',
   ]);
-  t.same(renderRevokeElements({ sessionId: 7, mac: '02:00:00:00:00:01' }), [
+  t.same(renderRevokeElements({ sessionId: 7, mac: '02:00:00:00:00:01', classMinor: 0x10 }), [
     'delete element inet qlink auth_mac { 02:00:00:00:00:01 }',
     'delete element inet qlink mark_of { 02:00:00:00:00:01 }',
     'delete element inet qlink up_ctr { 02:00:00:00:00:01 }',
     'delete element inet qlink dn_ctr { 7 }',
+    'delete element inet qlink cls_of { 7 }',
   ]);
 });
 
@@ -34,10 +36,10 @@ t.test('the static part flushes its chains before refilling them, and only its o
 });
 
 t.test('reconcile from nothing grants everyone', async (t) => {
-  const r = renderReconcile(empty(), [{ sessionId: 1, mac: '02:00:00:00:00:01' }], []);
+  const r = renderReconcile(empty(), [{ sessionId: 1, mac: '02:00:00:00:00:01', classMinor: 16 }], []);
   t.equal(r.granted, 1);
   t.equal(r.revoked, 0);
-  t.equal(r.lines.length, 6);
+  t.equal(r.lines.length, 7);
 });
 
 const adopted = JSON.stringify({ nftables: [
@@ -48,31 +50,33 @@ const adopted = JSON.stringify({ nftables: [
   { map: { family: 'inet', table: 'qlink', name: 'up_ctr', elem: [['02:00:00:00:00:01', 's1_up'], ['02:00:00:00:00:02', 's2_up']] } },
   { map: { family: 'inet', table: 'qlink', name: 'mark_of', elem: [['02:00:00:00:00:01', 1], ['02:00:00:00:00:02', 2]] } },
   { map: { family: 'inet', table: 'qlink', name: 'dn_ctr', elem: [[1, 's1_dn'], [2, 's2_dn']] } },
+  { map: { family: 'inet', table: 'qlink', name: 'cls_of', elem: [[1, '1:10'], [2, '1:11']] } },
   { set: { family: 'inet', table: 'qlink', name: 'auth_mac', elem: ['02:00:00:00:00:01', '02:00:00:00:00:02'] } },
   { counter: { family: 'inet', table: 'other', name: 's9_up', handle: 1, bytes: 1, packets: 1 } },
 ] });
 
 t.test('adopting an intact table changes nothing and keeps its counters', async (t) => {
-  const r = renderReconcile(parseGateState(adopted), [{ sessionId: 1, mac: '02:00:00:00:00:01' }, { sessionId: 2, mac: '02:00:00:00:00:02' }], []);
+  const r = renderReconcile(parseGateState(adopted), [{ sessionId: 1, mac: '02:00:00:00:00:01', classMinor: 16 }, { sessionId: 2, mac: '02:00:00:00:00:02', classMinor: 17 }], []);
   t.same(r.lines, []);
 });
 
 t.test('a session gone from the store is revoked and its counters dropped unless kept', async (t) => {
-  const r = renderReconcile(parseGateState(adopted), [{ sessionId: 1, mac: '02:00:00:00:00:01' }], []);
+  const r = renderReconcile(parseGateState(adopted), [{ sessionId: 1, mac: '02:00:00:00:00:01', classMinor: 16 }], []);
   t.same(r.lines, [
     'delete element inet qlink auth_mac { 02:00:00:00:00:02 }',
     'delete element inet qlink mark_of { 02:00:00:00:00:02 }',
     'delete element inet qlink up_ctr { 02:00:00:00:00:02 }',
     'delete element inet qlink dn_ctr { 2 }',
+    'delete element inet qlink cls_of { 2 }',
     'delete counter inet qlink s2_up',
     'delete counter inet qlink s2_dn',
   ]);
-  const kept = renderReconcile(parseGateState(adopted), [{ sessionId: 1, mac: '02:00:00:00:00:01' }], [2]);
+  const kept = renderReconcile(parseGateState(adopted), [{ sessionId: 1, mac: '02:00:00:00:00:01', classMinor: 16 }], [2]);
   t.notOk(kept.lines.some((l) => l.includes('delete counter')), 'an ending session keeps its counters for the last reading');
 });
 
 t.test('a MAC that moved to a new session is re-pointed after its old elements go', async (t) => {
-  const r = renderReconcile(parseGateState(adopted), [{ sessionId: 1, mac: '02:00:00:00:00:01' }, { sessionId: 3, mac: '02:00:00:00:00:02' }], []);
+  const r = renderReconcile(parseGateState(adopted), [{ sessionId: 1, mac: '02:00:00:00:00:01', classMinor: 16 }, { sessionId: 3, mac: '02:00:00:00:00:02', classMinor: 18 }], []);
   const del = r.lines.indexOf('delete element inet qlink up_ctr { 02:00:00:00:00:02 }');
   const add = r.lines.indexOf('add element inet qlink up_ctr { 02:00:00:00:00:02 : "s3_up" }');
   t.ok(del >= 0 && add > del);

@@ -5,6 +5,8 @@ import type { Gatekeeper } from './gatekeeper.js';
 import type { RouterIdentity } from './identity/router-key.js';
 import { resolveGuest } from './guests/resolve.js';
 import type { GuestStore } from './store/guests.js';
+import type { Plan } from './plans.js';
+import type { ShaperInfo } from './shaper/shaper.js';
 import type { Session, SessionStore } from './store/sessions.js';
 
 /** How long a guest stays listed after the router last saw it. */
@@ -19,6 +21,9 @@ export interface CommandContext {
   backendKind: string;
   startedAt: number;
   refreshGuests(): Promise<void>;
+  shaper: ShaperInfo | null;
+  /** Conditions the owner must fix, such as flow offloading on the guest interface. */
+  warnings: string[];
   /** Re-asserts the kernel gate at once (after a firewall reload). */
   repair(): Promise<void>;
   clock(): number;
@@ -33,13 +38,26 @@ export async function runCommand(ctx: CommandContext, req: Request): Promise<unk
       await ctx.gatekeeper.poll();
       return clients(ctx);
     case 'auth': {
+      const plan = findPlan(ctx, req.plan);
       const mac = await resolveFresh(ctx, req.guest);
       const now = ctx.clock();
+      const minutes = req.minutes ?? plan?.minutes;
       await ctx.gatekeeper.auth(mac, {
-        endsAt: req.minutes ? now + req.minutes * 60_000 : null,
-        quotaBytes: req.quotaBytes ?? null,
+        endsAt: minutes ? now + minutes * 60_000 : null,
+        quotaBytes: req.quotaBytes ?? plan?.quotaBytes ?? null,
+        plan: plan?.id ?? null,
+        downBps: req.down ?? plan?.down ?? null,
+        upBps: req.up ?? plan?.up ?? null,
       });
       return clientView(ctx, mac, now);
+    }
+    case 'set-rate': {
+      const mac = await resolveFresh(ctx, req.guest);
+      const open = ctx.sessions.openFor(mac);
+      if (open?.state !== 'active') throw new UserError(`guest ${mac} has no session`);
+      const pick = (v: number | 'none' | undefined, was: number | null) => (v === undefined ? was : v === 'none' ? null : v);
+      await ctx.gatekeeper.setRates(mac, pick(req.down, open.downBps), pick(req.up, open.upBps));
+      return clientView(ctx, mac, ctx.clock());
     }
     case 'repair':
       await ctx.repair();
@@ -51,6 +69,16 @@ export async function runCommand(ctx: CommandContext, req: Request): Promise<unk
       return { mac, sessionId: ended.id, bytesDown: ended.bytesDown, bytesUp: ended.bytesUp, endReason: ended.endReason };
     }
   }
+}
+
+function findPlan(ctx: CommandContext, id: string | undefined): Plan | undefined {
+  if (id === undefined) return undefined;
+  const plan = ctx.config.plans.find((p) => p.id === id);
+  if (!plan) {
+    const known = ctx.config.plans.map((p) => p.id).join(', ') || 'none configured';
+    throw new UserError(`unknown plan ${JSON.stringify(id)} (plans: ${known})`);
+  }
+  return plan;
 }
 
 /** A guest that joined a moment ago may not be in the store yet: look again before saying "unknown". */
@@ -76,6 +104,8 @@ function status(ctx: CommandContext) {
     sessions: open.filter((s) => s.state === 'active').length,
     guests: ctx.guests.seenSince(now - PRESENCE_MS).length,
     gate: ctx.gatekeeper.health,
+    shaping: ctx.shaper,
+    warnings: ctx.warnings,
   };
 }
 
@@ -102,5 +132,8 @@ function clientView(ctx: CommandContext, mac: string, now: number): ClientView {
     startedAt: active?.startedAt ?? null,
     secondsLeft: active?.endsAt ? Math.max(0, Math.round((active.endsAt - now) / 1000)) : null,
     bytesLeft: active?.quotaBytes ? Math.max(0, active.quotaBytes - active.bytesDown - active.bytesUp) : null,
+    plan: active?.plan ?? null,
+    downBps: active?.downBps ?? null,
+    upBps: active?.upBps ?? null,
   };
 }

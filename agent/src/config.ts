@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isIP } from 'node:net';
+import { plansSchema } from './plans.js';
+import { rateSchema } from './shaper/rate.js';
 
 const cidrOrIp = z.string().refine((s) => {
   const [addr, len, ...rest] = s.split('/');
@@ -47,6 +49,21 @@ const uplinkSchema = z.object({
   reconnectMs: z.int().min(100).max(300_000).default(5_000),
   /** Batches published but not acked within this time are sent again. */
   resendMs: z.int().min(1_000).max(3_600_000).default(60_000),
+  /** The owner's P-256 key (33 bytes compressed, hex): remote commands on …/cmd must carry its signature; unset, they are refused. */
+  ownerPublicKey: z.string().regex(/^0[23][0-9a-fA-F]{64}$/, 'expected a 33-byte compressed public key in hex').optional(),
+  /** How often status (uptime, load, memory, throughput, guests) is published, retained, on …/status. */
+  statusIntervalMs: z.int().min(1_000).max(3_600_000).default(60_000),
+}).strict();
+
+const ifname = z.string().regex(/^[A-Za-z0-9_.@-]{1,15}$/, 'expected an interface name');
+
+const shapingSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** Where guests' uploads are queued; found from the default route when not given. */
+  wanInterface: ifname.optional(),
+  /** Caps for all guests together, so the owner's own traffic keeps the rest. */
+  totalDown: rateSchema.optional(),
+  totalUp: rateSchema.optional(),
 }).strict();
 
 export const agentConfigSchema = z.object({
@@ -63,6 +80,10 @@ export const agentConfigSchema = z.object({
   }).default({ port: 8088 }),
   walledGarden: z.array(z.union([cidrOrIp, hostname])).max(256).default([]),
   blockedNetworks: z.array(cidrOrIp).max(256).default(DEFAULT_BLOCKED),
+  plans: plansSchema,
+  shaping: shapingSchema.default({ enabled: true }),
+  /** A session with no byte in this long ends; null: never. */
+  idleTimeoutSeconds: z.int().min(30).max(86_400).nullable().default(900),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   usage: usageSchema.default({ recordIntervalMs: 60_000, batchIntervalMs: 60_000, maxRecordsPerBatch: 1_000 }),
   chain: chainSchema.optional(),

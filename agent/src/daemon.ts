@@ -7,6 +7,8 @@ import { closeControlServer, startControlServer } from './control/server.js';
 import type { GateBackend } from './gate/backend.js';
 import { buildPolicy } from './gate/policy.js';
 import { Gatekeeper } from './gatekeeper.js';
+import { offloadWarning } from './gate/offload.js';
+import { createShaper } from './shaper/create.js';
 import { GuestDiscovery } from './guests/discovery.js';
 import { loadOrCreateIdentity } from './identity/router-key.js';
 import { systemRunner } from './kernel/run.js';
@@ -36,7 +38,13 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
   const guests = new GuestStore(db);
   const discovery = new GuestDiscovery(systemRunner, config.guestInterface, config.leasesFile);
   let policy = await buildPolicy(config, log);
-  const gatekeeper = new Gatekeeper(backend, sessions, policy, log);
+  const shaper = await createShaper(config, systemRunner, log);
+  const gatekeeper = new Gatekeeper(backend, sessions, policy, log, Date.now, {
+    shaper,
+    idleTimeoutMs: config.idleTimeoutSeconds === null ? null : config.idleTimeoutSeconds * 1000,
+  });
+  const offload = await offloadWarning(systemRunner, config.guestInterface);
+  if (offload) log.error(offload);
 
   const refreshGuests = async () => guests.record(await discovery.sightings(Date.now()), Date.now());
   await refreshGuests();
@@ -45,6 +53,7 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
 
   const ctx: CommandContext = {
     config, gatekeeper, sessions, guests, identity, backendKind: backend.kind, startedAt, refreshGuests, clock: Date.now,
+    shaper: shaper?.info ?? null, warnings: offload ? [offload] : [],
     // The firewall include calls this after fw4 (re)loads: re-assert the table now, not at the next rule check.
     repair: () => gatekeeper.setPolicy(policy),
   };

@@ -1,6 +1,7 @@
 import type { GateBackend, GatePolicy, Grant, SessionCounters } from './gate/backend.js';
 import { GateConflictError } from './gate/backend.js';
 import type { Logger } from './log.js';
+import type { ShapedClass, Shaper } from './shaper/shaper.js';
 import type { Session, SessionLimits, SessionStore } from './store/sessions.js';
 
 const RULE_CHECK_EVERY = 3;
@@ -30,6 +31,7 @@ export class Gatekeeper {
     private policy: GatePolicy,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
+    private readonly opts: { shaper?: Shaper; idleTimeoutMs?: number | null } = {},
   ) {}
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -41,7 +43,7 @@ export class Gatekeeper {
   #wanted(): { grants: Grant[]; ending: number[] } {
     const open = this.sessions.open();
     return {
-      grants: open.filter((s) => s.state === 'active').map((s) => ({ sessionId: s.id, mac: s.mac })),
+      grants: open.filter((s) => s.state === 'active').map((s) => ({ sessionId: s.id, mac: s.mac, classMinor: s.classMinor })),
       ending: open.filter((s) => s.state === 'ending').map((s) => s.id),
     };
   }
@@ -65,6 +67,7 @@ export class Gatekeeper {
     const { grants, ending } = this.#wanted();
     const res = await this.backend.ensure(this.policy, grants, ending);
     if (res.created) this.sessions.resetCursors();
+    await this.opts.shaper?.ensure(this.sessions.open().filter((s) => s.state === 'active').map(shapedClass));
     this.log.info({ why, ...res, sessions: grants.length }, res.created ? 'gate built' : 'gate adopted');
     return res.created;
   }
@@ -75,14 +78,29 @@ export class Gatekeeper {
       if (open?.state === 'active') return open;
       if (open) await this.#end(open.id);
       const s = this.sessions.start(mac, limits, this.clock());
+      // The queue first, so the guest's first packet already meets its rate.
+      if (s.downBps !== null || s.upBps !== null) await this.opts.shaper?.set(shapedClass(s));
       try {
-        await this.backend.grant({ sessionId: s.id, mac });
+        await this.backend.grant({ sessionId: s.id, mac, classMinor: s.classMinor });
       } catch (e) {
         if (!(e instanceof GateConflictError)) throw e;
         this.log.warn({ err: e.message }, 'kernel gate differs from the store; reconciling');
         await this.#ensure('conflict');
       }
       this.log.info({ mac, session: s.id }, 'guest authorised');
+      return s;
+    });
+  }
+
+  /** Changes a guest's rates live; null lifts the limit that way. */
+  setRates(mac: string, downBps: number | null, upBps: number | null): Promise<Session | undefined> {
+    return this.#serial(async () => {
+      const open = this.sessions.openFor(mac);
+      if (open?.state !== 'active') return undefined;
+      this.sessions.setRates(open.id, downBps, upBps, this.clock());
+      const s = this.sessions.get(open.id)!;
+      await this.opts.shaper?.set(shapedClass(s));
+      this.log.info({ mac, session: s.id, downBps, upBps }, 'guest rates changed');
       return s;
     });
   }
@@ -103,7 +121,7 @@ export class Gatekeeper {
     const s = this.sessions.get(id);
     if (!s || s.state === 'ended') return;
     try {
-      await this.backend.revoke({ sessionId: id, mac: s.mac });
+      await this.backend.revoke({ sessionId: id, mac: s.mac, classMinor: s.classMinor });
     } catch (e) {
       if (!(e instanceof GateConflictError)) throw e;
       await this.#ensure('conflict');
@@ -111,6 +129,9 @@ export class Gatekeeper {
     const readings = await this.backend.readCounters();
     if (readings) this.sessions.applyReadings(readings, this.clock());
     this.sessions.finish(id, this.clock());
+    if (s.downBps !== null || s.upBps !== null) {
+      await this.opts.shaper?.drop(s.classMinor).catch((e) => this.log.warn({ err: (e as Error).message, session: id }, 'class clean-up failed'));
+    }
     await this.backend.dropCounters([id]).catch((e) => this.log.warn({ err: (e as Error).message, session: id }, 'counter clean-up failed'));
   }
 
@@ -144,7 +165,7 @@ export class Gatekeeper {
     for (const s of this.sessions.open()) {
       if (s.state === 'ending') await this.#end(s.id);
       else {
-        const reason = limitReached(s, now);
+        const reason = limitReached(s, now, this.opts.idleTimeoutMs ?? null);
         if (reason) {
           this.sessions.markEnding(s.id, reason, now);
           await this.#end(s.id);
@@ -161,8 +182,11 @@ export class Gatekeeper {
   }
 }
 
-export function limitReached(s: Session, now: number): 'time' | 'quota' | null {
+export function limitReached(s: Session, now: number, idleMs: number | null): 'time' | 'quota' | 'idle' | null {
   if (s.endsAt !== null && now >= s.endsAt) return 'time';
   if (s.quotaBytes !== null && s.bytesDown + s.bytesUp >= s.quotaBytes) return 'quota';
+  if (idleMs !== null && now - s.lastActiveAt >= idleMs) return 'idle';
   return null;
 }
+
+const shapedClass = (s: Session): ShapedClass => ({ minor: s.classMinor, downBps: s.downBps, upBps: s.upBps });

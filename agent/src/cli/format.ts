@@ -1,4 +1,5 @@
 import type { ClientView } from '../control/protocol.js';
+import { formatRate } from '../shaper/rate.js';
 
 export function humanBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -22,10 +23,11 @@ export function table(rows: string[][]): string {
 
 export function formatClients(clients: ClientView[]): string {
   if (!clients.length) return 'no guests on the network\n';
-  const rows = [['MAC', 'IPv4', 'IPv6', 'STATE', 'DOWN', 'UP', 'TIME LEFT', 'DATA LEFT']];
+  const rows = [['MAC', 'IPv4', 'IPv6', 'STATE', 'PLAN', 'RATE DOWN/UP', 'DOWN', 'UP', 'TIME LEFT', 'DATA LEFT']];
   for (const c of clients) {
     rows.push([
-      c.mac, c.ip4 ?? '-', c.ip6.length ? c.ip6.join(',') : '-', c.state,
+      c.mac, c.ip4 ?? '-', c.ip6.length ? c.ip6.join(',') : '-', c.state, c.plan ?? '-',
+      c.state === 'authorized' ? `${formatRate(c.downBps)}/${formatRate(c.upBps)}` : '-',
       humanBytes(c.bytesDown), humanBytes(c.bytesUp), humanSeconds(c.secondsLeft),
       c.bytesLeft === null ? '-' : humanBytes(c.bytesLeft),
     ]);
@@ -42,5 +44,7 @@ export function formatStatus(s: Record<string, unknown>): string {
     ['guests online', `${s.sessions} with a session, ${s.guests} seen`],
     ['last poll', gate.lastPollMs === null ? '-' : `${gate.lastPollMs} ms`],
     ['gate rebuilds', String(gate.restores)],
+    ['shaping', s.shaping ? JSON.stringify(s.shaping) : 'off'],
+    ...((s.warnings as string[] | undefined) ?? []).map((w) => ['WARNING', w]),
   ]);
 }

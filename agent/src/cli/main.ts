@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { callDaemon } from '../control/client.js';
-import type { ClientView, Request } from '../control/protocol.js';
+import type { ClientView, RequestInput as Request } from '../control/protocol.js';
 import { formatClients, formatStatus, humanBytes, table } from './format.js';
 
 const USAGE = `usage: qlink [--socket PATH] [--json] <command>
@@ -9,8 +9,10 @@ const USAGE = `usage: qlink [--socket PATH] [--json] <command>
   clients                        guests on the network, their state and bytes
   identity                       the router's NEO address and public key
   repair                         re-assert the kernel gate now (run by the firewall include)
-  auth <mac|ip> [--minutes N] [--quota-bytes N]
-                                 let a guest through
+  auth <mac|ip> [--plan ID] [--minutes N] [--quota-bytes N] [--down RATE] [--up RATE]
+                                 let a guest through (a plan gives the defaults)
+  set-rate <mac|ip> [--down RATE|none] [--up RATE|none]
+                                 change a guest's rates live (RATE: 5mbit, 500kbit, ...)
   deauth <mac|ip>                end a guest's session and hold it again
 `;
 
@@ -31,6 +33,9 @@ function parse(argv: string[]): { socket: string; json: boolean; req: Request } 
       json: { type: 'boolean', default: false },
       minutes: { type: 'string' },
       'quota-bytes': { type: 'string' },
+      plan: { type: 'string' },
+      down: { type: 'string' },
+      up: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -56,6 +61,16 @@ function parse(argv: string[]): { socket: string; json: boolean; req: Request } 
       const quota = positiveInt('quota-bytes', values['quota-bytes']);
       if (minutes !== undefined) req.minutes = minutes;
       if (quota !== undefined) req.quotaBytes = quota;
+      if (values.plan !== undefined) req.plan = values.plan;
+      if (values.down !== undefined) req.down = values.down;
+      if (values.up !== undefined) req.up = values.up;
+      return { socket, json, req };
+    }
+    case 'set-rate': {
+      if (values.down === undefined && values.up === undefined) throw new UsageError('set-rate needs --down and/or --up');
+      const req: Request = { cmd, guest: needsGuest() };
+      if (values.down !== undefined) req.down = values.down;
+      if (values.up !== undefined) req.up = values.up;
       return { socket, json, req };
     }
     case 'deauth':
@@ -75,7 +90,9 @@ function render(req: Request, result: unknown): string {
       const r = result as { address: string; publicKey: string; scriptHash: string };
       return table([['address', r.address], ['public key', r.publicKey], ['script hash', r.scriptHash]]);
     }
-    case 'auth': return formatClients([result as ClientView]);
+    case 'auth':
+    case 'set-rate':
+      return formatClients([result as ClientView]);
     case 'repair': return 'gate re-asserted\n';
     case 'deauth': {
       const r = result as { mac: string; bytesDown: number; bytesUp: number };

@@ -1,10 +1,10 @@
 import { connect } from 'node:net';
-import type { Request, Response } from './protocol.js';
+import type { RequestInput, Response } from './protocol.js';
 
 export class DaemonUnreachableError extends Error {}
 
 /** Sends one request to the daemon and waits for its one-line answer. */
-export function callDaemon(socketPath: string, req: Request, timeoutMs = 10_000): Promise<Response> {
+export function callDaemon(socketPath: string, req: RequestInput, timeoutMs = 10_000): Promise<Response> {
   return new Promise((resolve, reject) => {
     const sock = connect(socketPath);
     let buf = '';

@@ -2,6 +2,8 @@
 export interface Grant {
   sessionId: number;
   mac: string;
+  /** The session's queue: packets get priority 1:<classMinor>, which HTB takes as the class (no tc filters). */
+  classMinor: number;
 }
 
 export interface CounterReading {

@@ -19,7 +19,8 @@ export function renderReconcile(current: NftGateState, grants: readonly Grant[],
     const want = wanted.get(mac);
     const id = current.markOf.get(mac);
     const intact = want && id === want.sessionId && current.upCtr.get(mac) === counterName(want.sessionId, 'up')
-      && current.authMac.has(mac) && current.dnCtr.get(want.sessionId) === counterName(want.sessionId, 'dn');
+      && current.authMac.has(mac) && current.dnCtr.get(want.sessionId) === counterName(want.sessionId, 'dn')
+      && current.clsOf.get(want.sessionId) === `1:${want.classMinor.toString(16)}`;
     if (intact) { keptMacs.add(mac); continue; }
     if (current.authMac.has(mac)) lines.push(`delete element inet qlink auth_mac { ${mac} }`);
     if (current.markOf.has(mac)) lines.push(`delete element inet qlink mark_of { ${mac} }`);
@@ -28,6 +29,7 @@ export function renderReconcile(current: NftGateState, grants: readonly Grant[],
   }
   const keptIds = new Set([...keptMacs].map((m) => wanted.get(m)!.sessionId));
   for (const id of current.dnCtr.keys()) if (!keptIds.has(id)) lines.push(`delete element inet qlink dn_ctr { ${id} }`);
+  for (const id of current.clsOf.keys()) if (!keptIds.has(id)) lines.push(`delete element inet qlink cls_of { ${id} }`);
   const keep = new Set<number>([...keepCounters, ...grants.map((g) => g.sessionId)]);
   const dropIds = new Set<number>();
   for (const name of current.counters.keys()) {

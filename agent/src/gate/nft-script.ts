@@ -20,6 +20,7 @@ export function renderStatic(p: GatePolicy): string {
     '  map up_ctr { type ether_addr : counter; }',
     '  map mark_of { type ether_addr : mark; }',
     '  map dn_ctr { type mark : counter; }',
+    '  map cls_of { type mark : classid; }',
     '  set auth_mac { type ether_addr; }',
     '  set walled4 { type ipv4_addr; flags interval; auto-merge; }',
     '  set walled6 { type ipv6_addr; flags interval; auto-merge; }',
@@ -56,8 +57,10 @@ export function renderStatic(p: GatePolicy): string {
   rule('from_guest', 'ip6 daddr @blocked6 jump refuse');
   // The mark carries the session to the reply direction, whatever address the guest uses.
   rule('from_guest', 'ct mark set ether saddr map @mark_of');
+  rule('from_guest', 'meta priority set ct mark map @cls_of');
   rule('from_guest', 'counter name ether saddr map @up_ctr accept');
   rule('from_guest', 'jump refuse');
+  rule('to_guest', 'meta priority set ct mark map @cls_of');
   rule('to_guest', 'counter name ct mark map @dn_ctr accept');
   rule('to_guest', 'ct state established,related ip saddr @walled4 accept');
   rule('to_guest', 'ct state established,related ip6 saddr @walled6 accept');
@@ -91,6 +94,7 @@ export function renderGrantElements(g: Grant): string[] {
   return [
     `add element ${INET} up_ctr { ${g.mac} : ${q(counterName(g.sessionId, 'up'))} }`,
     `add element ${INET} dn_ctr { ${g.sessionId} : ${q(counterName(g.sessionId, 'dn'))} }`,
+    `add element ${INET} cls_of { ${g.sessionId} : 1:${g.classMinor.toString(16)} }`,
     `add element ${INET} mark_of { ${g.mac} : ${g.sessionId} }`,
     `add element ${INET} auth_mac { ${g.mac} }`,
   ];
@@ -102,6 +106,7 @@ export function renderRevokeElements(g: Grant): string[] {
     `delete element ${INET} mark_of { ${g.mac} }`,
     `delete element ${INET} up_ctr { ${g.mac} }`,
     `delete element ${INET} dn_ctr { ${g.sessionId} }`,
+    `delete element ${INET} cls_of { ${g.sessionId} }`,
   ];
 }
 

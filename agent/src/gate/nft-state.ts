@@ -6,6 +6,7 @@ export interface NftGateState {
   markOf: Map<string, number>;
   upCtr: Map<string, string>;
   dnCtr: Map<number, string>;
+  clsOf: Map<number, string>;
   authMac: Set<string>;
   counters: Map<string, CounterReading>;
 }
@@ -23,7 +24,7 @@ function pairs(elem: unknown): Array<[unknown, unknown]> {
 
 /** Parses `nft -j list table inet qlink`. */
 export function parseGateState(json: string): NftGateState {
-  const state: NftGateState = { markOf: new Map(), upCtr: new Map(), dnCtr: new Map(), authMac: new Set(), counters: new Map() };
+  const state: NftGateState = { markOf: new Map(), upCtr: new Map(), dnCtr: new Map(), clsOf: new Map(), authMac: new Set(), counters: new Map() };
   for (const o of objects(json)) {
     const counter = o.counter;
     if (counter && counter.table === TABLE) {
@@ -36,6 +37,7 @@ export function parseGateState(json: string): NftGateState {
       case 'mark_of': for (const [k, v] of pairs(set.elem)) state.markOf.set(String(k), Number(v)); break;
       case 'up_ctr': for (const [k, v] of pairs(set.elem)) state.upCtr.set(String(k), String(v)); break;
       case 'dn_ctr': for (const [k, v] of pairs(set.elem)) state.dnCtr.set(Number(k), String(v)); break;
+      case 'cls_of': for (const [k, v] of pairs(set.elem)) state.clsOf.set(Number(k), String(v)); break;
       case 'auth_mac': if (Array.isArray(set.elem)) for (const k of set.elem) state.authMac.add(String(k)); break;
     }
   }

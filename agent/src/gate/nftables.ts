@@ -38,7 +38,7 @@ export class NftablesGate implements GateBackend {
 
   async ensure(policy: GatePolicy, grants: readonly Grant[], keepCounters: readonly number[]): Promise<EnsureResult> {
     const current = await this.#listState();
-    const empty: NftGateState = { markOf: new Map(), upCtr: new Map(), dnCtr: new Map(), authMac: new Set(), counters: new Map() };
+    const empty: NftGateState = { markOf: new Map(), upCtr: new Map(), dnCtr: new Map(), clsOf: new Map(), authMac: new Set(), counters: new Map() };
     const diff = renderReconcile(current ?? empty, grants, keepCounters);
     const script = renderStatic(policy) + diff.lines.join('\n') + '\n' + (this.#ports ?? '');
     try {

@@ -85,6 +85,18 @@ const MIGRATIONS: string[] = [
      seq INTEGER PRIMARY KEY,
      payload TEXT NOT NULL
    );`,
+  // Plans and shaping: a session's plan, its rates and its queue (the tc class minor, stable across restarts).
+  `ALTER TABLE sessions ADD COLUMN plan TEXT;
+   ALTER TABLE sessions ADD COLUMN down_bps INTEGER;
+   ALTER TABLE sessions ADD COLUMN up_bps INTEGER;
+   ALTER TABLE sessions ADD COLUMN class_minor INTEGER;
+   ALTER TABLE sessions ADD COLUMN last_active_at INTEGER;`,
+  // Remote commands (issue 4): nonces already run, kept until their command expires, so a replay is refused across restarts.
+  `CREATE TABLE remote_nonces (
+     nonce TEXT PRIMARY KEY,
+     expires INTEGER NOT NULL
+   );
+   CREATE INDEX remote_nonces_by_expiry ON remote_nonces(expires);`,
 ];
 
 export function migrate(db: Db): void {
