@@ -95,6 +95,24 @@ t.test('time and quota limits end sessions', async (t) => {
   t.same([sessions.get(a.id)!.state, sessions.get(a.id)!.endReason], ['ended', 'time']);
 });
 
+t.test('an idle session ends after the idle timeout; a busy one does not', async (t) => {
+  const now = { t: 1_000_000 };
+  const db = openMemoryStore();
+  const sessions = new SessionStore(db);
+  const gate = new MemoryGate();
+  const gk = new Gatekeeper(gate, sessions, policy, createLogger('silent'), () => now.t, { idleTimeoutMs: 30_000 });
+  await gk.start();
+  const a = await gk.auth(A, { endsAt: null, quotaBytes: null });
+  const b = await gk.auth(B, { endsAt: null, quotaBytes: null });
+  for (let i = 0; i < 4; i++) {
+    now.t += 10_000;
+    gate.traffic(B, 100, 100);
+    await gk.poll();
+  }
+  t.same([sessions.get(a.id)!.state, sessions.get(a.id)!.endReason], ['ended', 'idle']);
+  t.equal(sessions.get(b.id)!.state, 'active');
+});
+
 t.test('a session marked ending before a crash is finished on start', async (t) => {
   const { sessions, gate, gk } = setup();
   await gk.start();
