@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,52 +18,13 @@ import { UsageRecorder } from '../agent/src/usage/recorder.js';
 import { batchProblem } from '../agent/src/usage/verify.js';
 import { batchSchema, type Batch } from '../agent/src/usage/wire.js';
 import { ackTopic, UsageUplink } from '../agent/src/uplink/mqtt.js';
+import { MqttLink } from '../agent/src/uplink/link.js';
 import { Outbox } from '../agent/src/uplink/outbox.js';
 import { MemoryGate } from './fakes/memory-gate.js';
+import { Broker, freePort, until } from './helpers/mosquitto.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qlink-uplink-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** A real mosquitto on loopback with its own config file; stopped by the test's teardown, even on failure. */
-class Broker {
-  #proc: ChildProcess | undefined;
-  constructor(readonly port: number, private readonly conf: string) {
-    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  }
-  async start(): Promise<void> {
-    const p = spawn('/usr/sbin/mosquitto', ['-c', this.conf], { stdio: 'ignore' });
-    this.#proc = p;
-    for (let i = 0; i < 100; i++) {
-      if (await new Promise<boolean>((r) => { const c = tcpConnect(this.port, '127.0.0.1', () => { c.end(); r(true); }); c.on('error', () => r(false)); })) return;
-      if (p.exitCode !== null) throw new Error(`mosquitto exited with ${p.exitCode}`);
-      await sleep(50);
-    }
-    throw new Error('mosquitto did not listen');
-  }
-  async stop(): Promise<void> {
-    const p = this.#proc;
-    if (!p || p.exitCode !== null || p.signalCode) return;
-    const gone = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    await gone;
-  }
-}
-
-const until = async (what: string, ok: () => boolean, ms = 30_000) => {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-};
 
 t.test('batches reach a verifying gateway over a real mosquitto, through a broker outage', async (t) => {
   const broker = new Broker(await freePort(), join(dir, 'mosquitto.conf'));
@@ -89,8 +48,9 @@ t.test('batches reach a verifying gateway over a real mosquitto, through a broke
   for (const m of macs) await gk.auth(m, { endsAt: null, quotaBytes: null });
   const batcher = new UsageBatcher(db, identity, config.chain!);
   const outbox = new Outbox(db);
-  const uplink = new UsageUplink(config.uplink!, identity.address, outbox, createLogger('silent'));
-  t.teardown(() => uplink.stop());
+  const link = new MqttLink(config.uplink!, identity.address, createLogger('silent'));
+  const uplink = new UsageUplink(link, outbox, createLogger('silent'));
+  t.teardown(async () => { uplink.stop(); await link.stop(); });
 
   // The gateway side: verify everything, store each batch once, ack.
   const got = new Map<number, Batch>();
@@ -130,6 +90,7 @@ t.test('batches reach a verifying gateway over a real mosquitto, through a broke
   };
 
   uplink.start();
+  link.start();
   await until('uplink connected', () => uplink.connected);
   await traffic(10);
   await until('first batches acked', () => outbox.size() === 0);

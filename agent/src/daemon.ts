@@ -19,8 +19,7 @@ import { GuestStore } from './store/guests.js';
 import { SessionStore } from './store/sessions.js';
 import { UsageBatcher } from './usage/batcher.js';
 import { UsageRecorder } from './usage/recorder.js';
-import { UsageUplink } from './uplink/mqtt.js';
-import { Outbox } from './uplink/outbox.js';
+import { startUplink } from './uplink/start.js';
 
 export interface RunningAgent {
   /** Stops serving. Kernel state is left in place on purpose: guests stay online and counted, the next start adopts it. */
@@ -29,7 +28,8 @@ export interface RunningAgent {
   reload(next: AgentConfig): Promise<ReloadPlan>;
 }
 
-export async function startAgent(config: AgentConfig, backend: GateBackend, log: Logger): Promise<RunningAgent> {
+export async function startAgent(config: AgentConfig, backend: GateBackend, log: Logger,
+  hooks: { reloadConfig?: () => Promise<unknown> } = {}): Promise<RunningAgent> {
   const startedAt = Date.now();
   const db = openStore(config.dataDir);
   const identity = loadOrCreateIdentity(config.dataDir);
@@ -59,8 +59,7 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
   };
   // Without a deployment to bind signatures to, records wait unbatched until one is configured.
   const batcher = config.chain ? new UsageBatcher(db, identity, config.chain) : undefined;
-  const uplink = config.uplink ? new UsageUplink(config.uplink, identity.address, new Outbox(db), log) : undefined;
-  uplink?.start();
+  const uplink = config.uplink ? startUplink(config.uplink, ctx, db, log, hooks.reloadConfig) : undefined;
   const seal = () => {
     try {
       if (batcher && batcher.sealAll(Date.now(), config.usage.maxRecordsPerBatch)) uplink?.pump();
