@@ -34,7 +34,10 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
   const db = openStore(config.dataDir);
   const identity = loadOrCreateIdentity(config.dataDir);
   log.info({ address: identity.address, publicKey: identity.publicKey }, 'router identity');
-  const sessions = new SessionStore(db, new UsageRecorder(db, { intervalMs: config.usage.recordIntervalMs }));
+  const sessions = new SessionStore(db, new UsageRecorder(db, {
+    intervalMs: config.usage.recordIntervalMs,
+    planOf: (id) => config.plans.find((p) => p.id === id),
+  }));
   const guests = new GuestStore(db);
   const discovery = new GuestDiscovery(systemRunner, config.guestInterface, config.leasesFile);
   let policy = await buildPolicy(config, log);

@@ -1,14 +1,17 @@
+import { costOf, type Plan } from '../plans.js';
 import type { Db } from '../store/db.js';
 import type { UsageHook } from '../store/sessions.js';
 
 export interface RecorderOptions {
   /** A record is cut once a session's open interval is at least this long. */
   intervalMs: number;
+  /** The plan a session's usage is priced by (none: free). */
+  planOf?: (id: string) => Plan | undefined;
 }
 
 interface Cursor {
   started_at: number; usage_from: number | null; bytes_down: number; bytes_up: number;
-  usage_down: number; usage_up: number; channel_id: number | null;
+  usage_down: number; usage_up: number; channel_id: number | null; plan: string | null;
 }
 
 /**
@@ -24,10 +27,10 @@ export class UsageRecorder implements UsageHook {
 
   constructor(db: Db, private readonly opts: RecorderOptions) {
     this.#cursor = db.prepare<[number], Cursor>(
-      'SELECT started_at, usage_from, bytes_down, bytes_up, usage_down, usage_up, channel_id FROM sessions WHERE id = ?');
+      'SELECT started_at, usage_from, bytes_down, bytes_up, usage_down, usage_up, channel_id, plan FROM sessions WHERE id = ?');
     this.#insert = db.prepare(`INSERT INTO usage_records
       (session_id, channel_id, start_ms, end_ms, bytes_down, bytes_up, seconds, cost, voucher_amount, voucher_sig)
-      VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`);
     this.#advance = db.prepare('UPDATE sessions SET usage_from = ?, usage_down = ?, usage_up = ? WHERE id = ?');
   }
 
@@ -44,7 +47,19 @@ export class UsageRecorder implements UsageHook {
     // Whole seconds of the session clock, so the seconds of consecutive records add up exactly.
     const seconds = Math.floor((to - c.started_at) / 1000) - Math.floor((from - c.started_at) / 1000);
     if (down === 0 && up === 0 && seconds === 0) return;
-    this.#insert.run(sessionId, c.channel_id, from, to, down, up, seconds);
+    this.#insert.run(sessionId, c.channel_id, from, to, down, up, seconds, this.#cost(c, from, to));
     this.#advance.run(to, c.bytes_down, c.bytes_up, sessionId);
+  }
+
+  /**
+   * The rise of the session's cumulative cost over this interval: rounding the
+   * running total, not each record, keeps the records' sum equal to the
+   * session's cost to the last fraction.
+   */
+  #cost(c: Cursor, from: number, to: number): number {
+    const plan = c.plan === null ? undefined : this.opts.planOf?.(c.plan);
+    if (!plan) return 0;
+    const secs = (t: number) => Math.floor((t - c.started_at) / 1000);
+    return costOf(plan, c.bytes_down + c.bytes_up, secs(to)) - costOf(plan, c.usage_down + c.usage_up, secs(from));
   }
 }
