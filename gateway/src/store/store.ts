@@ -1,0 +1,58 @@
+import type { Batch } from '../../../agent/src/usage/wire.js';
+import type {
+  Anomaly, AnomalyInput, BatchHead, ChainTx, DayUsage, OwnerEarnings, PendingTx, Range, RouterInfo, SessionUsage,
+  StoreOutcome, Totals, TxSettlement, TxStatus, VoucherToRedeem,
+} from './types.js';
+
+export type * from './types.js';
+
+/**
+ * Everything the gateway keeps, behind one interface with a SQLite
+ * implementation (one gateway) and a PostgreSQL one (several side by side).
+ * test/suites/gateway-store.suite.ts holds both to the same behaviour.
+ */
+export interface GatewayStore {
+  readonly dialect: 'sqlite' | 'postgres';
+
+  // Registry cache (RouterRegistry's second level, survives restarts).
+  putRouter(r: RouterInfo): Promise<void>;
+  getRouter(address: string): Promise<RouterInfo | null>;
+  listRouters(): Promise<RouterInfo[]>;
+
+  /**
+   * Stores a verified batch and its records in one transaction, and only if it
+   * extends the router's chain: seq 1 with a zero prev, or prev = hash of the
+   * stored seq - 1 and record ids above that batch's last. The same seq and
+   * hash again is a duplicate and changes nothing.
+   */
+  storeBatch(address: string, b: Batch, receivedAt: number): Promise<StoreOutcome>;
+  head(address: string): Promise<BatchHead | null>;
+  batchHash(address: string, seq: number): Promise<string | null>;
+  /** Each ack sent (a duplicate is acked again): how often a router had to resend. */
+  noteAcks(address: string, seqs: number[], at: number): Promise<void>;
+
+  /** Records an anomaly once per (router, kind, seq, hash); a repeat bumps its count. Returns its id. */
+  report(a: AnomalyInput, status: 'held' | 'reported'): Promise<number>;
+  /** Held gap batches of a router at exactly this seq, oldest first. */
+  held(address: string, seq: number): Promise<Anomaly[]>;
+  resolve(id: number, at: number): Promise<void>;
+  anomalies(opts: { status?: Anomaly['status']; router?: string; limit?: number }): Promise<Anomaly[]>;
+
+  // Operator reports.
+  usagePerDay(r: Range): Promise<DayUsage[]>;
+  sessions(r: Range): Promise<SessionUsage[]>;
+  earnings(): Promise<OwnerEarnings[]>;
+  totals(): Promise<Totals>;
+
+  // Settlement bookkeeping: a transaction is recorded before it is sent, settled on its application log.
+  addPending(tx: PendingTx): Promise<void>;
+  settle(txid: string, s: TxSettlement): Promise<void>;
+  transactions(opts: { status?: TxStatus; limit?: number }): Promise<ChainTx[]>;
+  /** Raw bytes of pending transactions, to resend or check after a restart. */
+  pendingRaw(): Promise<Array<{ txid: string; raw: string; validUntilBlock: number }>>;
+  vouchersToRedeem(limit: number): Promise<VoucherToRedeem[]>;
+  /** Stored batches no pending or confirmed anchor covers, oldest first. */
+  batchesToAnchor(limit: number): Promise<Array<{ router: string; routerKey: string; seq: number; prev: string; root: string; signature: string }>>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,57 @@
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { addressOf, scriptHashOf } from '../agent/src/identity/neo-address.js';
+import { anchorMessage, recordBytes, sha256, ZERO_HASH, type Deployment, type UsageRecord } from '../agent/src/usage/format.js';
+import { merkleRoot } from '../agent/src/usage/merkle.js';
+import type { Batch } from '../agent/src/usage/wire.js';
+import { compressedPublicKey } from '../gateway/src/chain/keys.js';
+
+export const deployment: Deployment = { networkMagic: 1903980139, contract: '0x218642d807b2cbe2adb53c9061afd99f154e9479' };
+
+/** A router for gateway tests: its own P-256 key and hash chain, batches built with the agent's own format code. */
+export class SimRouter {
+  readonly publicKey: string;
+  readonly address: string;
+  seq = 0;
+  prev = ZERO_HASH;
+  nextRecord = 1;
+  #t = 1_700_000_000_000;
+
+  constructor(readonly key: KeyObject = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, readonly d: Deployment = deployment) {
+    this.publicKey = compressedPublicKey(key);
+    this.address = addressOf(scriptHashOf(this.publicKey));
+  }
+
+  records(n: number, channelId: number | null = null, voucher = 0): UsageRecord[] {
+    return Array.from({ length: n }, (_, i) => {
+      const startMs = this.#t;
+      this.#t += 60_000;
+      return {
+        id: this.nextRecord++, sessionId: 1 + (i % 3), channelId, startMs, endMs: this.#t, bytesDown: 1000 * (i + 1), bytesUp: 100,
+        seconds: 60, cost: channelId ? 10 : 0, voucher: channelId && voucher ? { amount: voucher + i, signature: 'ab'.repeat(64) } : null,
+      };
+    });
+  }
+
+  /** The next batch of the chain (advances seq and prev), or one built from the given parts without advancing. */
+  build(records: UsageRecord[], o: { seq?: number; prev?: string; key?: KeyObject; advance?: boolean } = {}): Batch {
+    const seq = o.seq ?? this.seq + 1;
+    const prev = o.prev ?? this.prev;
+    const root = merkleRoot(records.map((r) => recordBytes(this.publicKey, r))).toString('hex');
+    const msg = anchorMessage(this.d, this.publicKey, seq, prev, root);
+    const hash = sha256(msg).toString('hex');
+    const b: Batch = {
+      v: 1, router: this.publicKey, networkMagic: this.d.networkMagic, contract: this.d.contract, seq, prev, root, hash,
+      fromMs: Math.min(...records.map((r) => r.startMs)), toMs: Math.max(...records.map((r) => r.endMs)), records,
+      signature: sign('sha256', msg, { key: o.key ?? this.key, dsaEncoding: 'ieee-p1363' }).toString('hex'),
+    };
+    if (o.advance ?? true) {
+      this.seq = seq;
+      this.prev = hash;
+    }
+    return b;
+  }
+
+  next(n = 3, channelId: number | null = null, voucher = 0): Batch {
+    return this.build(this.records(n, channelId, voucher));
+  }
+}

@@ -1,0 +1,146 @@
+import type { Test } from 'tap';
+import type { GatewayStore } from '../../gateway/src/store/store.js';
+import { SimRouter } from '../gateway-sim.js';
+
+/**
+ * What every GatewayStore must do, run against SQLite and PostgreSQL alike
+ * (test/gateway-store.{sqlite,pg}.test.ts). `open` gives an empty, migrated store.
+ */
+export function gatewayStoreSuite(t: Test, open: () => Promise<GatewayStore>): void {
+  const fresh = async (t: Test) => {
+    const s = await open();
+    t.teardown(() => s.close());
+    return s;
+  };
+  const owner = '0x' + '11'.repeat(20);
+  const info = (r: SimRouter, checkedAt = 1) => ({ address: r.address, publicKey: r.publicKey, owner, pricePerMB: 1000, pricePerMinute: 50, active: true, checkedAt });
+
+  t.test('a chain of batches is stored in order; records with it', async (t) => {
+    const s = await fresh(t);
+    const r = new SimRouter();
+    const bs = [r.next(3), r.next(2), r.next(4)];
+    for (const b of bs) t.same(await s.storeBatch(r.address, b, 10), { kind: 'stored' });
+    t.same(await s.head(r.address), { seq: 3, hash: bs[2]!.hash, lastRecord: 9 });
+    t.equal(await s.batchHash(r.address, 2), bs[1]!.hash);
+    t.equal(await s.batchHash(r.address, 4), null);
+    t.match(await s.totals(), { batches: 3, records: 9 });
+  });
+
+  t.test('the same batch twice is stored once', async (t) => {
+    const s = await fresh(t);
+    const r = new SimRouter();
+    const b = r.next(5);
+    t.same(await s.storeBatch(r.address, b, 1), { kind: 'stored' });
+    t.same(await s.storeBatch(r.address, b, 2), { kind: 'duplicate' });
+    t.match(await s.totals(), { batches: 1, records: 5 });
+  });
+
+  t.test('concurrent deliveries of one batch: exactly one stores it', async (t) => {
+    const s = await fresh(t);
+    const r = new SimRouter();
+    const b = r.next(50);
+    const out = await Promise.all(Array.from({ length: 8 }, () => s.storeBatch(r.address, b, 1)));
+    t.equal(out.filter((o) => o.kind === 'stored').length, 1);
+    t.equal(out.filter((o) => o.kind === 'duplicate').length, 7);
+    t.match(await s.totals(), { batches: 1, records: 50 });
+  });
+
+  t.test('gaps and forks are refused and leave nothing behind', async (t) => {
+    const s = await fresh(t);
+    const r = new SimRouter();
+    const b1 = r.next(2);
+    await s.storeBatch(r.address, b1, 1);
+    const b2 = r.next(2);
+    const b3 = r.next(2);
+    t.same(await s.storeBatch(r.address, b3, 1), { kind: 'gap', head: 1 }, 'seq 3 before seq 2');
+    const other = r.build(r.records(1), { seq: 2, prev: 'ff'.repeat(32), advance: false });
+    t.match(await s.storeBatch(r.address, other, 1), { kind: 'fork', reason: /previous hash/ });
+    t.same(await s.storeBatch(r.address, b2, 1), { kind: 'stored' });
+    t.match(await s.storeBatch(r.address, other, 1), { kind: 'fork', reason: /another hash/ }, 'same seq, other hash');
+    const reused = r.build([{ ...b1.records[0]!, id: 1 }], { seq: 3, prev: b2.hash, advance: false });
+    t.match(await s.storeBatch(r.address, reused, 1), { kind: 'fork', reason: /record ids/ });
+    const badFirst = new SimRouter().build(r.records(1), { seq: 1, prev: 'aa'.repeat(32) });
+    t.match(await s.storeBatch('Nother', badFirst, 1), { kind: 'fork', reason: /zero previous/ });
+    t.same(await s.storeBatch(r.address, b3, 1), { kind: 'stored' }, 'the held batch fits once its predecessor is in');
+    t.match(await s.totals(), { batches: 3, records: 6 });
+  });
+
+  t.test('routers cache: put, update, list', async (t) => {
+    const s = await fresh(t);
+    const [a, b] = [new SimRouter(), new SimRouter()];
+    await s.putRouter(info(a));
+    await s.putRouter(info(b));
+    await s.putRouter({ ...info(a, 5), active: false, pricePerMB: 7 });
+    t.match(await s.getRouter(a.address), { publicKey: a.publicKey, active: false, pricePerMB: 7, checkedAt: 5 });
+    t.equal(await s.getRouter('Nnobody'), null);
+    t.equal((await s.listRouters()).length, 2);
+  });
+
+  t.test('anomalies: one row per distinct problem, held ones found by seq, resolved', async (t) => {
+    const s = await fresh(t);
+    const r = new SimRouter();
+    const b = r.build(r.records(2), { seq: 4, prev: 'cc'.repeat(32) });
+    const base = { router: r.address, kind: 'gap' as const, seq: 4, hash: b.hash, detail: 'head 2', payload: b, at: 10 };
+    const id = await s.report(base, 'held');
+    t.equal(await s.report({ ...base, at: 20 }, 'held'), id, 'a resend bumps the same row');
+    await s.report({ router: r.address, kind: 'malformed', seq: 0, hash: '', detail: 'not JSON', payload: null, at: 30 }, 'reported');
+    const held = await s.held(r.address, 4);
+    t.equal(held.length, 1);
+    t.match(held[0], { id, count: 2, firstAt: 10, lastAt: 20, status: 'held' });
+    t.same(held[0]!.payload, b, 'the whole batch comes back');
+    t.equal((await s.anomalies({})).length, 2);
+    t.equal((await s.anomalies({ status: 'reported' }))[0]?.kind, 'malformed');
+    await s.resolve(id, 40);
+    t.same(await s.held(r.address, 4), []);
+    t.match(await s.totals(), { anomalies: 1 });
+  });
+
+  t.test('acks are counted per batch', async (t) => {
+    const s = await fresh(t);
+    await s.noteAcks('Nx', [1, 2], 5);
+    await s.noteAcks('Nx', [2], 6);
+    t.pass('upsert works');
+  });
+
+  t.test('reports: usage per day, sessions, earnings', async (t) => {
+    const s = await fresh(t);
+    const r = new SimRouter();
+    await s.putRouter(info(r));
+    await s.storeBatch(r.address, r.next(3, 5, 100), 1);
+    await s.storeBatch(r.address, r.next(3), 1);
+    const days = await s.usagePerDay({});
+    t.same(days.map((d) => [d.day, d.records, d.sessions]), [['2023-11-14', 6, 3]]);
+    t.equal(days[0]!.bytesDown, 2 * (1000 + 2000 + 3000));
+    t.equal(days[0]!.cost, 30);
+    t.same(await s.usagePerDay({ router: 'Nnobody' }), []);
+    const ss = await s.sessions({ router: r.address });
+    t.equal(ss.length, 3);
+    t.match(ss.find((x) => x.sessionId === 3), { channelId: 5, voucherAmount: 102, records: undefined });
+    t.same(await s.earnings(), [{ owner, routers: 1, metered: 30, settled: 0 }]);
+  });
+
+  t.test('settlement bookkeeping: pending covers, confirmed pays, faulted frees', async (t) => {
+    const s = await fresh(t);
+    const r = new SimRouter();
+    await s.putRouter(info(r));
+    await s.storeBatch(r.address, r.next(2, 7, 500), 1);
+    await s.storeBatch(r.address, r.next(1, 8, 900), 1);
+    t.same((await s.vouchersToRedeem(10)).map((v) => [v.channelId, v.amount]), [[7, 501], [8, 900]]);
+    t.equal((await s.batchesToAnchor(10)).length, 2);
+    await s.addPending({ txid: '0xa1', kind: 'redeem', raw: '00', validUntilBlock: 100, at: 5, items: [
+      { kind: 'redeem', channelId: 7, amount: 501, owner }, { kind: 'redeem', channelId: 8, amount: 900, owner }] });
+    await s.addPending({ txid: '0xb1', kind: 'anchor', raw: '01', validUntilBlock: 100, at: 6, items: [{ kind: 'anchor', router: r.address, seq: 1 }] });
+    t.same(await s.vouchersToRedeem(10), [], 'a pending redeem covers its vouchers');
+    t.same((await s.batchesToAnchor(10)).map((b) => [b.seq, b.routerKey]), [[2, r.publicKey]]);
+    t.same((await s.pendingRaw()).map((p) => p.txid), ['0xa1', '0xb1']);
+    await s.settle('0xa1', { status: 'confirmed', vmstate: 'HALT', detail: null, gasFee: 123, at: 9 });
+    await s.settle('0xa1', { status: 'faulted', vmstate: 'FAULT', detail: 'late', gasFee: 1, at: 10 });
+    t.match(await s.transactions({ status: 'confirmed' }), [{ txid: '0xa1', items: 2, gasFee: 123, settledAt: 9 }], 'settles once');
+    t.match(await s.earnings(), [{ owner, settled: 1401 }]);
+    await s.settle('0xb1', { status: 'faulted', vmstate: 'FAULT', detail: 'x', gasFee: 0, at: 11 });
+    t.equal((await s.batchesToAnchor(10)).length, 2, 'a faulted anchor is built again');
+    await s.storeBatch(r.address, r.next(1, 7, 800), 1);
+    t.same((await s.vouchersToRedeem(10)).map((v) => [v.channelId, v.amount]), [[7, 800]], 'a newer voucher is due again');
+    t.equal((await s.transactions({})).length, 2);
+  });
+}
