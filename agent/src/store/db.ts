@@ -97,6 +97,16 @@ const MIGRATIONS: string[] = [
      expires INTEGER NOT NULL
    );
    CREATE INDEX remote_nonces_by_expiry ON remote_nonces(expires);`,
+  // Vouchers (issue 6): the newest per channel only, amounts as text (up to 2^63 - 1, beyond a JS number).
+  `CREATE TABLE vouchers (
+     channel_id TEXT PRIMARY KEY,
+     amount TEXT NOT NULL,
+     -- the amount as 16 hex digits, so SQL compares amounts above 2^53 exactly
+     amount_sort TEXT NOT NULL,
+     signature TEXT NOT NULL,
+     session_id INTEGER,
+     at INTEGER NOT NULL
+   );`,
 ];
 
 export function migrate(db: Db): void {

@@ -1,0 +1,118 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { newKeyPair, signMessage } from '../gateway/src/chain/keys.js';
+import { voucherMessage, type Domain } from '../gateway/src/chain/messages.js';
+import { signWithNoble } from '../gateway/src/chain/signers.js';
+import { openMemoryStore } from '../agent/src/store/db.js';
+import { MemoryChannelSource, type ChannelInfo } from '../agent/src/vouchers/channel-source.js';
+import { ChainChannelSource } from '../agent/src/vouchers/chain-source.js';
+import { VoucherChecker, type CheckContext, type VoucherClaim } from '../agent/src/vouchers/check.js';
+import { VoucherStore } from '../agent/src/vouchers/store.js';
+
+const DOMAIN: Domain = { magic: 1903980139, contract: '0x218642d807b2cbe2adb53c9061afd99f154e9479' };
+const ROUTER = '03' + 'aa'.repeat(32);
+const OWNER = '0x' + '11'.repeat(20);
+const NOW = 1_800_000_000_000;
+
+function setup() {
+  const guest = newKeyPair();
+  const source = new MemoryChannelSource(() => BigInt(NOW));
+  const channel: ChannelInfo = {
+    id: 7n, owner: OWNER, router: ROUTER, voucherKey: guest.publicKey, deposit: 1_000_000n, redeemed: 0n,
+    expiry: BigInt(NOW + 3_600_000), closed: false, confirmed: true,
+  };
+  source.set(channel);
+  const store = new VoucherStore(openMemoryStore());
+  const checker = new VoucherChecker({ domain: DOMAIN, routerKey: ROUTER, owner: OWNER, expiryMarginMs: 60_000 }, source, store);
+  const sign = (amount: bigint, id = 7n, domain = DOMAIN, key = guest.privateKey): VoucherClaim => ({
+    channelId: id, amount, signature: signMessage(key, voucherMessage(domain, id, amount)).toString('hex'),
+  });
+  const ctx = (over: Partial<CheckContext> = {}): CheckContext => ({ sessionChannel: 7n, sessionId: 1, meteredCost: 0n, now: NOW, ...over });
+  return { guest, source, channel, store, checker, sign, ctx };
+}
+
+t.test('a good voucher is stored, and only the newest is kept', async (t) => {
+  const { checker, sign, ctx, store } = setup();
+  const r = await checker.check(sign(100n), ctx({ sessionChannel: null }));
+  t.ok(r.ok);
+  t.equal(store.newest(7n)?.amount, 100n);
+  t.ok((await checker.check(sign(250n), ctx())).ok);
+  t.equal(store.newest(7n)?.amount, 250n, 'the newer replaces the older');
+});
+
+t.test('the pure-JS (noble) signature of the page is accepted, and the fixture vector verifies', async (t) => {
+  const v = JSON.parse(readFileSync('test/fixtures/chain/vectors.json', 'utf8')).voucher as { privateKey: string; publicKey: string; signature: string };
+  const { source, channel, checker } = setup();
+  source.set({ ...channel, voucherKey: v.publicKey, deposit: 200_000_000n });
+  t.ok((await checker.check({ channelId: 7n, amount: 123456789n, signature: v.signature }, { sessionChannel: 7n, sessionId: 1, meteredCost: 0n, now: NOW })).ok, 'contract test vector');
+  const sig = signWithNoble(v.privateKey, voucherMessage(DOMAIN, 7n, 123456790n)).toString('hex');
+  t.ok((await checker.check({ channelId: 7n, amount: 123456790n, signature: sig }, { sessionChannel: 7n, sessionId: 1, meteredCost: 0n, now: NOW })).ok, 'noble');
+});
+
+t.test('refusals leave the newest voucher unchanged', async (t) => {
+  const cases: Array<[string, (s: ReturnType<typeof setup>) => Promise<{ ok: boolean; reason?: string }>, string]> = [
+    ['forged (another key)', (s) => s.checker.check(s.sign(200n, 7n, DOMAIN, newKeyPair().privateKey), s.ctx()), 'bad-signature'],
+    ['forged (amount changed after signing)', (s) => s.checker.check({ ...s.sign(200n), amount: 300n }, s.ctx()), 'bad-signature'],
+    ['malformed signature', (s) => s.checker.check({ ...s.sign(200n), signature: 'zz' }, s.ctx()), 'bad-signature'],
+    ['replayed', (s) => s.checker.check(s.sign(100n), s.ctx()), 'not-above-newest'],
+    ['lower', (s) => s.checker.check(s.sign(50n), s.ctx()), 'not-above-newest'],
+    ['over the deposit', (s) => s.checker.check(s.sign(1_000_001n), s.ctx()), 'over-deposit'],
+    ['another channel than the session', (s) => s.checker.check(s.sign(200n, 8n), s.ctx()), 'other-channel'],
+    ['another network (signed for it)', (s) => s.checker.check(s.sign(200n, 7n, { ...DOMAIN, magic: 860833102 }), s.ctx()), 'bad-signature'],
+    ['another network (stated)', (s) => s.checker.check({ ...s.sign(200n), magic: 860833102 }, s.ctx()), 'other-network'],
+    ['another contract', (s) => s.checker.check(s.sign(200n, 7n, { ...DOMAIN, contract: '0x' + '22'.repeat(20) }), s.ctx()), 'bad-signature'],
+    ['another router and owner', async (s) => {
+      s.source.set({ ...s.channel, router: '02' + 'bb'.repeat(32), owner: '0x' + '33'.repeat(20) });
+      return s.checker.check(s.sign(200n), s.ctx());
+    }, 'other-router'],
+    ['unconfirmed channel', async (s) => { s.source.set({ ...s.channel, confirmed: false }); return s.checker.check(s.sign(200n), s.ctx()); }, 'unconfirmed-channel'],
+    ['unknown channel', (s) => s.checker.check(s.sign(200n, 9n), s.ctx({ sessionChannel: null })), 'unknown-channel'],
+    ['expired channel', async (s) => { s.source.set({ ...s.channel, expiry: BigInt(NOW - 1) }); return s.checker.check(s.sign(200n), s.ctx()); }, 'channel-expiring'],
+    ['channel about to expire', async (s) => { s.source.set({ ...s.channel, expiry: BigInt(NOW + 30_000) }); return s.checker.check(s.sign(200n), s.ctx()); }, 'channel-expiring'],
+    ['closed channel', async (s) => { s.source.set({ ...s.channel, closed: true }); return s.checker.check(s.sign(200n), s.ctx()); }, 'channel-closed'],
+    ['already redeemed above it', async (s) => { s.source.set({ ...s.channel, redeemed: 500n }); return s.checker.check(s.sign(400n), s.ctx()); }, 'not-above-newest'],
+    ['rise does not cover what was metered', (s) => s.checker.check(s.sign(200n), s.ctx({ meteredCost: 201n })), 'below-cost'],
+  ];
+  for (const [name, run, reason] of cases) {
+    const s = setup();
+    t.ok((await s.checker.check(s.sign(100n), s.ctx())).ok, `${name}: first voucher`);
+    const r = await run(s);
+    t.notOk(r.ok, `${name}: refused`);
+    t.equal(r.reason, reason, `${name}: ${reason}`);
+    t.equal(s.store.newest(7n)?.amount, 100n, `${name}: newest unchanged`);
+  }
+});
+
+t.test('amounts above 2^53 compare exactly', async (t) => {
+  const s = setup();
+  s.source.set({ ...s.channel, deposit: (1n << 62n) });
+  const big = (1n << 60n) + 1n;
+  t.ok((await s.checker.check(s.sign(big), s.ctx())).ok);
+  t.equal((await s.checker.check(s.sign(big - 1n), s.ctx())).ok, false);
+  t.ok((await s.checker.check(s.sign(big + 1n), s.ctx())).ok);
+  t.equal(s.store.newest(7n)?.amount, big + 1n);
+});
+
+t.test('two racing checks of the same amount: one wins', async (t) => {
+  const s = setup();
+  const v = s.sign(100n);
+  const rs = await Promise.all([s.checker.check(v, s.ctx()), s.checker.check(v, s.ctx())]);
+  t.equal(rs.filter((r) => r.ok).length, 1);
+});
+
+t.test('the chain source: reads count as confirmed, a missing channel is looked up again', async (t) => {
+  let reads = 0;
+  let present = false;
+  const ch = { id: 7n, owner: OWNER, router: ROUTER, voucherKey: '02' + '00'.repeat(32), deposit: 5n, redeemed: 0n, expiry: 9n, closed: false };
+  let clock = 0;
+  const src = new ChainChannelSource({ getChannel: async () => { reads++; return present ? ch : null; }, chainTime: async () => 1000n }, () => clock);
+  t.equal(await src.channel(7n), null);
+  present = true;
+  t.same(await src.channel(7n), { ...ch, confirmed: true }, 'found once confirmed');
+  await src.channel(7n);
+  t.equal(reads, 2, 'cached while fresh');
+  clock = 5_000;
+  await src.channel(7n);
+  t.equal(reads, 3, 'read again when stale');
+  t.equal(await src.now(), 1000n);
+});
