@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile, type AgentConfig } from './config.js';
 import { loadUciFile } from './config/uci-map.js';
 import { startAgent } from './daemon.js';
+import { chooseBackend, systemProbes } from './gate/choose-backend.js';
+import { IptablesGate } from './gate/iptables.js';
 import { NftablesGate } from './gate/nftables.js';
 import { systemRunner } from './kernel/run.js';
 import { createLogger } from './log.js';
@@ -29,7 +31,10 @@ try {
   process.exit(2);
 }
 const log = createLogger(config.logLevel);
-const agent = await startAgent(config, new NftablesGate(systemRunner), log);
+const choice = await chooseBackend(config.backend, systemProbes(systemRunner));
+const gate = choice.kind === 'nftables' ? new NftablesGate(systemRunner, config.nativeCounters) : new IptablesGate(systemRunner, choice.variant);
+log.info({ backend: choice.kind, counters: gate instanceof NftablesGate ? gate.countersReason : 'iptables-save -c' }, `gate backend: ${choice.reason}`);
+const agent = await startAgent(config, gate, log);
 
 // procd sends SIGHUP when /etc/config/qlink changes (reload_signal): a bad file is reported and the running config kept.
 let reloading = Promise.resolve();
