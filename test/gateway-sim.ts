@@ -55,3 +55,21 @@ export class SimRouter {
     return this.build(this.records(n, channelId, voucher));
   }
 }
+
+/** The router's MQTT side: publishes to its usage topic, collects the seqs the gateway acks. */
+export async function routerClient(url: string, r: SimRouter): Promise<{
+  acks: number[]; send(b: Batch | Buffer | string, topic?: string): Promise<void>; end(): Promise<void>;
+}> {
+  const { connectAsync } = await import('mqtt');
+  const c = await connectAsync(url, { clientId: `sim-${r.address}`, reconnectPeriod: 200 });
+  const acks: number[] = [];
+  await c.subscribeAsync(`qlink/v1/${r.address}/ack`, { qos: 1 });
+  c.on('message', (_t, p) => acks.push(...(JSON.parse(p.toString()) as { seqs: number[] }).seqs));
+  return {
+    acks,
+    async send(b, topic = `qlink/v1/${r.address}/usage`) {
+      await c.publishAsync(topic, Buffer.isBuffer(b) || typeof b === 'string' ? b : JSON.stringify(b), { qos: 1 });
+    },
+    async end() { await c.endAsync(); },
+  };
+}
