@@ -143,6 +143,37 @@ t.test('every option of the schema has a UCI name (add new ones to agent/src/con
     return Object.entries(def.shape).flatMap(([k, v]) => leaves(v.def, [...prefix, k]));
   };
   const mapped = new Set(UCI_FIELDS.flatMap((f) => (f.path ? [f.path.join('.')] : [])));
+  mapped.add('plans'); // repeated `config plan` sections: agent/src/config/uci-plans.ts
   const missing = leaves((agentConfigSchema as unknown as { def: Def }).def, []).filter((p) => !mapped.has(p));
   t.same(missing, [], 'schema paths without a qlink.<section>.<option>');
+});
+
+t.test('plans are repeated plan sections; shaping and the newer options map too', async (t) => {
+  const c = parseUciConfig([
+    "config plan 'hour'",
+    "\toption name 'One hour'",
+    "\toption price_per_minute '0.001'",
+    "\toption down '5mbit'",
+    "\toption minutes '60'",
+    'config plan',
+    "\toption id 'day'",
+    "\toption name 'A day'",
+    "\toption quota_bytes '2000000000'",
+    "config shaping 'shaping'",
+    "\toption total_down '100mbit'",
+    "config agent 'agent'",
+    "\toption idle_timeout_seconds 'never'",
+    "\toption native_counters '0'",
+  ].join('\n'), 'x');
+  t.same(c.plans.map((p) => [p.id, p.name, p.minutes ?? null, p.quotaBytes ?? null]), [['hour', 'One hour', 60, null], ['day', 'A day', null, 2000000000]]);
+  t.equal(c.plans[0]!.pricePerMinute, 100_000, '0.001 GAS in fractions');
+  t.equal(c.plans[0]!.down, 5_000_000);
+  t.equal(c.shaping.totalDown, 100_000_000);
+  t.equal(c.idleTimeoutSeconds, null);
+  t.equal(c.nativeCounters, false);
+  const refuse = (text: string) => t.throws(() => parseUciConfig(text, 'x')) && (() => { try { parseUciConfig(text, 'x'); } catch (e) { return (e as Error).message; } return ''; })();
+  t.match(refuse("config plan 'hour'\n\toption name 'H'\n\toption price_per_mb 'lots'"), /qlink\.hour\.price_per_mb: expected a GAS amount/);
+  t.match(refuse("config plan\n\toption id 'a'\n\toption name 'A'\nconfig plan\n\toption name 'B'"), /qlink\.@plan\[1\]\.id: /);
+  t.match(refuse("config plan 'x'\n\toption name 'X'\n\toption colour 'red'"), /qlink\.x\.colour: unknown option/);
+  t.match(refuse("config shaping 'shaping'\n\toption total_up 'fast'"), /qlink\.shaping\.total_up: /);
 });

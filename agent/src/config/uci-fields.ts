@@ -5,7 +5,7 @@
  * value is refused.
  */
 
-export type UciKind = 'string' | 'int' | 'bool' | 'list';
+export type UciKind = 'string' | 'int' | 'bool' | 'list' | 'pathOrOff' | 'intOrNever';
 
 export interface UciField {
   section: string;
@@ -29,8 +29,14 @@ export const UCI_FIELDS: readonly UciField[] = [
   f('agent', 'log_level', 'logLevel'),
   f('agent', 'walled_garden', 'walledGarden', 'list'),
   f('agent', 'blocked_network', 'blockedNetworks', 'list'),
+  f('agent', 'idle_timeout_seconds', 'idleTimeoutSeconds', 'intOrNever'),
+  f('agent', 'native_counters', 'nativeCounters', 'pathOrOff'),
   f('portal', 'port', 'portal.port', 'int'),
   f('portal', 'host', null), // read by uci-defaults for DHCP option 114
+  f('shaping', 'enabled', 'shaping.enabled', 'bool'),
+  f('shaping', 'wan_interface', 'shaping.wanInterface'),
+  f('shaping', 'total_down', 'shaping.totalDown'),
+  f('shaping', 'total_up', 'shaping.totalUp'),
   f('usage', 'record_interval_ms', 'usage.recordIntervalMs', 'int'),
   f('usage', 'batch_interval_ms', 'usage.batchIntervalMs', 'int'),
   f('usage', 'max_records_per_batch', 'usage.maxRecordsPerBatch', 'int'),
@@ -46,9 +52,11 @@ export const UCI_FIELDS: readonly UciField[] = [
   f('uplink', 'keepalive_seconds', 'uplink.keepaliveSeconds', 'int'),
   f('uplink', 'reconnect_ms', 'uplink.reconnectMs', 'int'),
   f('uplink', 'resend_ms', 'uplink.resendMs', 'int'),
+  f('uplink', 'owner_public_key', 'uplink.ownerPublicKey'),
+  f('uplink', 'status_interval_ms', 'uplink.statusIntervalMs', 'int'),
 ];
 
-/** Section types that may appear once each; all of them are optional. */
+/** Section types that may appear once each; all of them are optional. `plan` sections repeat (uci-plans.ts). */
 export const UCI_SECTIONS: readonly string[] = [...new Set(UCI_FIELDS.map((x) => x.section))];
 
 /** libuci's own boolean spellings (uci_parse_bool / config_get_bool). */
@@ -62,6 +70,11 @@ export function convert(kind: UciKind, value: string | string[]): { ok: true; va
   switch (kind) {
     case 'int':
       return /^-?\d{1,15}$/.test(value) ? { ok: true, value: Number(value) } : { ok: false, reason: `expected a whole number, got ${JSON.stringify(value)}` };
+    case 'pathOrOff': // native_counters: a reader's path, or 0 for nft only
+      return { ok: true, value: FALSE.has(value) ? false : value };
+    case 'intOrNever': // idle_timeout_seconds: 0 or never turns it off
+      if (value === '0' || value === 'never') return { ok: true, value: null };
+      return convert('int', value);
     case 'bool':
       if (TRUE.has(value)) return { ok: true, value: true };
       if (FALSE.has(value)) return { ok: true, value: false };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { agentConfigSchema, ConfigError, type AgentConfig } from '../config.js';
 import { convert, UCI_FIELDS, UCI_SECTIONS, uciNameOf } from './uci-fields.js';
+import { planNameOf, plansFromUci } from './uci-plans.js';
 import { parseUci, sectionLabel, UciSyntaxError, type UciPackage } from './uci-parse.js';
 
 type Obj = Record<string, unknown>;
@@ -16,14 +17,16 @@ function setPath(target: Obj, path: readonly string[], value: unknown): void {
  * Every problem is collected, not just the first, and named the way `uci show`
  * names it, so the owner can fix them all in one edit.
  */
-export function uciToObject(pkg: UciPackage): { value: Obj; problems: string[] } {
+export function uciToObject(pkg: UciPackage): { value: Obj; problems: string[]; planLabels: string[] } {
   const value: Obj = {};
   const problems: string[] = [];
   const seen = new Map<string, string>();
-  for (const s of pkg.sections) {
+  const plans = plansFromUci(pkg.sections.filter((s) => s.type === 'plan'), problems);
+  if (plans.plans.length) value.plans = plans.plans;
+  for (const s of pkg.sections.filter((x) => x.type !== 'plan')) {
     const label = sectionLabel('qlink', s);
     if (!UCI_SECTIONS.includes(s.type)) {
-      problems.push(`${label}: unknown section type '${s.type}' (line ${s.line}; known: ${UCI_SECTIONS.join(', ')})`);
+      problems.push(`${label}: unknown section type '${s.type}' (line ${s.line}; known: ${UCI_SECTIONS.join(', ')}, plan)`);
       continue;
     }
     const first = seen.get(s.type);
@@ -43,7 +46,7 @@ export function uciToObject(pkg: UciPackage): { value: Obj; problems: string[] }
       else if (field.path) setPath(value, field.path, conv.value);
     }
   }
-  return { value, problems };
+  return { value, problems, planLabels: plans.labels };
 }
 
 /** Parses UCI text to a validated AgentConfig, or throws a ConfigError naming each bad qlink.<section>.<option>. */
@@ -55,11 +58,12 @@ export function parseUciConfig(text: string, file: string): AgentConfig {
     if (e instanceof UciSyntaxError) throw new ConfigError(`config ${e.message}`);
     throw e;
   }
-  const { value, problems } = uciToObject(pkg);
+  const { value, problems, planLabels } = uciToObject(pkg);
   if (problems.length) throw new ConfigError(`invalid config ${file}: ${problems.join('; ')}`);
   const parsed = agentConfigSchema.safeParse(value);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${uciNameOf(i.path)}: ${i.message}`);
+    const name = (path: readonly PropertyKey[]) => (path[0] === 'plans' ? planNameOf(path, planLabels) : uciNameOf(path));
+    const lines = parsed.error.issues.map((i) => `${name(i.path)}: ${i.message}`);
     throw new ConfigError(`invalid config ${file}: ${lines.join('; ')}`);
   }
   return parsed.data;
