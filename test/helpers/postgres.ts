@@ -21,10 +21,11 @@ export interface Postgres {
 
 /**
  * A throwaway PostgreSQL cluster: its own data dir, unix socket only (no TCP
- * listener) on a free port number, trust auth for the local postgres user.
+ * listener) on a free port number, trust auth for the local postgres user;
+ * fsync off unless asked for (tests want speed, benchmarks honest figures).
  * Call stop() in t.teardown so it goes even when the test fails.
  */
-export async function startPostgres(): Promise<Postgres> {
+export async function startPostgres(opts: { fsync?: boolean } = {}): Promise<Postgres> {
   const dir = mkdtempSync(join(tmpdir(), 'qlink-pg-'));
   const asRoot = userInfo().uid === 0;
   const bin = binDir();
@@ -40,7 +41,7 @@ export async function startPostgres(): Promise<Postgres> {
     if (asRoot) chownSync(dir, userIdOf('postgres'), groupIdOf('postgres'));
     await as(`${bin}/initdb`, ['-D', dir, '-U', user, '-A', 'trust', '--no-sync', '-E', 'UTF8']);
     await as(`${bin}/pg_ctl`, ['-D', dir, '-w', '-l', join(dir, 'log'), '-o',
-      `-k ${dir} -p ${port} -c listen_addresses='' -c fsync=off -c max_connections=100`, 'start']);
+      `-k ${dir} -p ${port} -c listen_addresses='' -c fsync=${opts.fsync ? 'on' : 'off'} -c max_connections=100`, 'start']);
   } catch (e) {
     await stop();
     throw e;
