@@ -1,13 +1,13 @@
-import t from 'tap';
-import * as tb from '../scripts/lib/testbed/index.js';
-import { client, qlink, sh, sleep, useTestbed } from './helpers/testbed.js';
+import type { Test } from 'tap';
+import * as tb from '../../scripts/lib/testbed/index.js';
+import type { BackendUnderTest } from './backends.js';
+import { client, qlink, sh, sleep, useTestbed } from '../helpers/testbed.js';
 
-const ID = 'shape';
 const UP = '203.0.113.10';
 
 interface IperfResult { mbps: number; intervals: number[] }
 
-async function iperf(who: string, reverse: boolean, seconds: number, extra: string[] = []): Promise<IperfResult> {
+async function iperf(ID: string, who: string, reverse: boolean, seconds: number, extra: string[] = []): Promise<IperfResult> {
   const r = await tb.exec(ID, who, ['iperf3', '-c', UP, '-t', String(seconds), '-J', ...(reverse ? ['-R'] : []), ...extra], { timeoutMs: (seconds + 20) * 1000 });
   const j = JSON.parse(r.stdout) as { error?: string; end: { sum_received: { bits_per_second: number } }; intervals: Array<{ sum: { bits_per_second: number } }> };
   if (j.error) throw new Error(`iperf3: ${j.error}`);
@@ -17,11 +17,13 @@ async function iperf(who: string, reverse: boolean, seconds: number, extra: stri
 const within = (got: number, want: number, tol: number) => Math.abs(got - want) / want <= tol;
 const pct = (got: number, want: number) => `${(((got - want) / want) * 100).toFixed(1)} %`;
 
-t.test('shaping each guest with HTB classes', async (t) => {
+/** Shaping each guest with HTB classes, against one backend. */
+export async function shapingSuite(t: Test, ID: string, backend: BackendUnderTest): Promise<void> {
   const bed = await useTestbed(t, ID, {
     clients: 2,
     agent: true,
     agentConfig: {
+      ...backend.agentConfig,
       plans: [
         { id: 'cafe', name: 'Café', down: '5mbit', up: '1mbit', pricePerMb: '0.0001' },
         { id: 'tiny', name: '10 MB', down: '20mbit', up: '20mbit', quotaBytes: 10_000_000 },
@@ -34,8 +36,8 @@ t.test('shaping each guest with HTB classes', async (t) => {
     const a = await qlink(ID, ['auth', c1.mac, '--plan', 'cafe', '--json']);
     t.equal(a.code, 0, a.stderr);
     t.same([JSON.parse(a.stdout).downBps, JSON.parse(a.stdout).upBps], [5e6, 1e6]);
-    const down = await iperf('c1', true, 10);
-    const up = await iperf('c1', false, 10);
+    const down = await iperf(ID, 'c1', true, 10);
+    const up = await iperf(ID, 'c1', false, 10);
     t.ok(within(down.mbps, 5, 0.1), `download ${down.mbps.toFixed(3)} Mbit/s for 5 (${pct(down.mbps, 5)}; goal 5 %)`);
     t.ok(within(up.mbps, 1, 0.1), `upload ${up.mbps.toFixed(3)} Mbit/s for 1 (${pct(up.mbps, 1)}; goal 5 %)`);
   });
@@ -43,9 +45,9 @@ t.test('shaping each guest with HTB classes', async (t) => {
   await t.test('two guests at once get their own rates; the other one\'s ping stays low', async (t) => {
     t.equal((await qlink(ID, ['set-rate', c1.mac, '--down', '2mbit'])).code, 0);
     t.equal((await qlink(ID, ['auth', c2.mac, '--down', '8mbit', '--up', '8mbit'])).code, 0);
-    const [a, b] = await Promise.all([iperf('c1', true, 8), (async () => { await sleep(50); return iperf('c2', true, 8, ['-p', '5202']).catch(() => null); })()]);
+    const [a, b] = await Promise.all([iperf(ID, 'c1', true, 8), (async () => { await sleep(50); return iperf(ID, 'c2', true, 8, ['-p', '5202']).catch(() => null); })()]);
     // One iperf3 server serves one test at a time; the second runs right after when the port is busy.
-    const b2 = b ?? (await iperf('c2', true, 8));
+    const b2 = b ?? (await iperf(ID, 'c2', true, 8));
     t.ok(within(a.mbps, 2, 0.1), `guest at 2 Mbit/s got ${a.mbps.toFixed(3)} (${pct(a.mbps, 2)})`);
     t.ok(within(b2.mbps, 8, 0.1), `guest at 8 Mbit/s got ${b2.mbps.toFixed(3)} (${pct(b2.mbps, 8)})`);
     const load = tb.exec(ID, 'c2', ['iperf3', '-c', UP, '-t', '6', '-R'], { timeoutMs: 30_000 });
@@ -58,7 +60,7 @@ t.test('shaping each guest with HTB classes', async (t) => {
   });
 
   await t.test('a live rate change shows within 2 s', async (t) => {
-    const run = iperf('c1', true, 8);
+    const run = iperf(ID, 'c1', true, 8);
     await sleep(3000);
     t.equal((await qlink(ID, ['set-rate', c1.mac, '--down', '6mbit'])).code, 0);
     const r = await run;
@@ -74,12 +76,12 @@ t.test('shaping each guest with HTB classes', async (t) => {
     await tb.agentStart(ID);
     const after = (await tb.exec(ID, 'router', ['tc', 'class', 'show', 'dev', 'br-lan'])).stdout;
     t.equal(after.split('\n').filter(Boolean).sort().join('\n'), before.split('\n').filter(Boolean).sort().join('\n'), 'the same classes, adopted');
-    const r1 = await iperf('c1', true, 4);
+    const r1 = await iperf(ID, 'c1', true, 4);
     t.ok(within(r1.mbps, 6, 0.1), `after kill -9: ${r1.mbps.toFixed(3)} Mbit/s (6)`);
-    t.equal((await tb.exec(ID, 'router', ['nft', 'flush', 'ruleset'])).code, 0);
+    t.equal(await backend.flushAll.run(ID), 0);
     await sleep(2500);
-    const r2 = await iperf('c1', true, 4);
-    t.ok(within(r2.mbps, 6, 0.1), `after nft flush ruleset: ${r2.mbps.toFixed(3)} Mbit/s (6)`);
+    const r2 = await iperf(ID, 'c1', true, 4);
+    t.ok(within(r2.mbps, 6, 0.1), `after ${backend.flushAll.label}: ${r2.mbps.toFixed(3)} Mbit/s (6)`);
     const classes = (await tb.exec(ID, 'router', ['tc', 'class', 'show', 'dev', 'br-lan'])).stdout.split('\n').filter((l) => / 1:1[0-9a-f] /.test(l));
     t.equal(classes.length, 2, `one class per shaped guest, no doubles: ${classes.length}`);
   });
@@ -121,4 +123,4 @@ t.test('shaping each guest with HTB classes', async (t) => {
     t.same([after.downBps, after.upBps, after.sessionId], [before.downBps, before.upBps, before.sessionId], 'c1 unchanged');
     t.equal((await client(ID, c2.mac)).state, 'pending', 'c2 still held');
   });
-});
+}

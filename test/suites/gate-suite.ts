@@ -1,11 +1,12 @@
-import t, { type Test } from 'tap';
-import * as tb from '../scripts/lib/testbed/index.js';
-import { client, qlink, sh, tcpProbe, udpProbe, useTestbed } from './helpers/testbed.js';
+import type { Test } from 'tap';
+import * as tb from '../../scripts/lib/testbed/index.js';
+import type { BackendUnderTest } from './backends.js';
+import { client, qlink, sh, tcpProbe, udpProbe, useTestbed } from '../helpers/testbed.js';
 
-const ID = 'gate';
 
-t.test('the gate in a real router namespace', async (t) => {
-  const bed = await useTestbed(t, ID, { clients: 2, agent: true });
+/** The gate issue's acceptance, against one backend. */
+export async function gateSuite(t: Test, ID: string, backend: BackendUnderTest): Promise<void> {
+  const bed = await useTestbed(t, ID, { clients: 2, agent: true, agentConfig: backend.agentConfig });
   const [c1, c2] = bed.clients as [tb.ClientInfo, tb.ClientInfo];
   const up = bed.upstream;
   const http = (host: string, url: string) => sh(ID, host, `curl -sS -g -m 5 -D - ${url}`);
@@ -119,4 +120,4 @@ t.test('the gate in a real router namespace', async (t) => {
     t.equal(down.code, 1);
     t.match(down.stderr, /cannot reach the qlink daemon .*is it running\?/, 'daemon not running: one clear line');
   });
-});
+}

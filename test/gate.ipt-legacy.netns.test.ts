@@ -1,0 +1,5 @@
+import t from 'tap';
+import { iptBackend } from './suites/backends.js';
+import { gateSuite } from './suites/gate-suite.js';
+
+t.test('the gate in a real router namespace (iptables-legacy)', (t) => gateSuite(t, 'gate_iptl', iptBackend('legacy')));
