@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import { runCommand, type CommandContext } from './commands.js';
 import type { AgentConfig } from './config.js';
@@ -13,7 +12,7 @@ import { GuestDiscovery } from './guests/discovery.js';
 import { loadOrCreateIdentity } from './identity/router-key.js';
 import { systemRunner } from './kernel/run.js';
 import type { Logger } from './log.js';
-import { startPlaceholderPortal } from './portal/placeholder.js';
+import { startGuestPortal } from './portal/start.js';
 import { openStore } from './store/db.js';
 import { GuestStore } from './store/guests.js';
 import { SessionStore } from './store/sessions.js';
@@ -73,7 +72,7 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
   const sealTimer = setInterval(seal, config.usage.batchIntervalMs);
   if (!batcher) log.warn('chain (networkMagic, contract) not configured: usage records are kept but not batched');
 
-  const portal: Server = await startPlaceholderPortal(config.portal.port);
+  const guestPortal = await startGuestPortal({ config, db, gatekeeper, sessions, guests, log, routerKey: identity.publicKey, refreshGuests });
   const control: NetServer = await startControlServer(config.controlSocket, (req) => runCommand(ctx, req), log);
 
   let stopping = false;
@@ -107,7 +106,8 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
       clearTimeout(timer);
       clearInterval(sealTimer);
       closeControlServer(control, config.controlSocket);
-      portal.close();
+      clearInterval(guestPortal.timer);
+      await guestPortal.portal.close();
       await gatekeeper.poll().catch(() => {});
       seal();
       await uplink?.stop();

@@ -1,0 +1,150 @@
+import type { AgentConfig } from '../config.js';
+import type { Gatekeeper } from '../gatekeeper.js';
+import type { Logger } from '../log.js';
+import type { Plan } from '../plans.js';
+import type { SessionStore } from '../store/sessions.js';
+import type { VoucherChecker, VoucherClaim, Refusal } from '../vouchers/check.js';
+import type { ChannelLedger } from '../vouchers/ledger.js';
+import type { VoucherStore } from '../vouchers/store.js';
+import { HttpError } from './http.js';
+
+interface Pending { plan: Plan; voucherKey: string; until: number }
+
+export interface GuestState {
+  online: boolean;
+  paying: boolean;
+  plan: string | null;
+  channelId: string | null;
+  /** Everything as decimal strings of the token's smallest unit (GAS: 10^-8). */
+  paid: string;
+  cost: string;
+  credit: string;
+  creditWindow: string;
+  secondsLeft: number | null;
+  bytesLeft: number | null;
+  bytesUsed: number;
+  endReason: string | null;
+}
+
+/**
+ * The guest side of paying: a pending payment per MAC (its plan and voucher
+ * key, and the window in which the OS probes are told "online"), vouchers
+ * that open or extend a session, the hold at zero credit, and log out.
+ */
+export class PaymentDesk {
+  readonly #pending = new Map<string, Pending>();
+  /** The channel a guest last paid with, so a held guest's top up finds it again. */
+  readonly #lastChannel = new Map<string, bigint>();
+
+  constructor(private readonly deps: {
+    config: AgentConfig; gatekeeper: Gatekeeper; sessions: SessionStore; log: Logger; clock: () => number;
+    checker?: VoucherChecker; vouchers?: VoucherStore; ledger?: ChannelLedger;
+  }) {}
+
+  start(mac: string, planId: string, voucherKey: string): Pending {
+    const plan = this.deps.config.plans.find((p) => p.id === planId);
+    if (!plan) throw new HttpError(404, `no plan ${planId}`);
+    const p = { plan, voucherKey, until: this.deps.clock() + this.deps.config.portal.paymentWindowSeconds * 1000 };
+    this.#pending.set(mac, p);
+    return p;
+  }
+
+  /** In the payment window, the OS probes are answered as online so the phone keeps the Wi-Fi while the wallet is open. */
+  paying(mac: string): boolean {
+    const p = this.#pending.get(mac);
+    if (p && p.until <= this.deps.clock()) this.#pending.delete(mac);
+    return !!p && p.until > this.deps.clock();
+  }
+
+  online(mac: string): boolean {
+    return this.deps.sessions.openFor(mac)?.state === 'active';
+  }
+
+  async voucher(mac: string, claim: VoucherClaim): Promise<{ ok: true; state: GuestState } | { ok: false; reason: Refusal; detail: string }> {
+    const { checker, ledger } = this.deps;
+    if (!checker || !ledger) throw new HttpError(503, 'paying is not configured on this router (portal.rpcUrl, chain)');
+    const now = this.deps.clock();
+    const open = this.deps.sessions.openFor(mac);
+    const bound = open ? this.#channelOf(open.id) : null;
+    const r = await checker.check(claim, { sessionChannel: bound, sessionId: open?.id ?? null, meteredCost: ledger.cost(claim.channelId, now), now });
+    if (!r.ok) {
+      this.deps.log.info({ mac, channel: String(claim.channelId), reason: r.reason }, 'voucher refused');
+      return r;
+    }
+    if (!open || open.state !== 'active') {
+      const plan = this.#pending.get(mac)?.plan ?? this.#planOfChannel(claim.channelId);
+      if (!plan) throw new HttpError(409, 'pick a plan first');
+      // Whoever holds the channel's voucher key may use it, from one device at a time: a rotated MAC takes the session over.
+      for (const s of this.deps.sessions.open()) {
+        if (s.mac !== mac && this.#channelOf(s.id) === claim.channelId) await this.deps.gatekeeper.deauth(s.mac, 'moved');
+      }
+      const s = await this.deps.gatekeeper.auth(mac, {
+        endsAt: plan.minutes ? now + plan.minutes * 60_000 : null, quotaBytes: plan.quotaBytes ?? null,
+        plan: plan.id, downBps: plan.down ?? null, upBps: plan.up ?? null,
+      });
+      ledger.link(s.id, claim.channelId);
+      this.#pending.delete(mac);
+    }
+    this.#lastChannel.set(mac, claim.channelId);
+    return { ok: true, state: this.state(mac) };
+  }
+
+  /** Ends sessions whose cost reached their newest voucher: the guest is held until the page signs the next. */
+  async enforce(): Promise<void> {
+    const { vouchers, ledger } = this.deps;
+    if (!vouchers || !ledger) return;
+    for (const s of this.deps.sessions.open()) {
+      const ch = this.#channelOf(s.id);
+      if (s.state !== 'active' || ch === null) continue;
+      const paid = vouchers.newest(ch)?.amount ?? 0n;
+      if (ledger.cost(ch, this.deps.clock()) >= paid) {
+        this.deps.log.info({ mac: s.mac, session: s.id, channel: String(ch) }, 'credit used up; guest held');
+        await this.deps.gatekeeper.deauth(s.mac, 'credit');
+      }
+    }
+  }
+
+  async logout(mac: string): Promise<GuestState> {
+    await this.deps.gatekeeper.deauth(mac, 'logout');
+    this.#pending.delete(mac);
+    const state = this.state(mac);
+    this.#lastChannel.delete(mac);
+    return state;
+  }
+
+  state(mac: string): GuestState {
+    const now = this.deps.clock();
+    const open = this.deps.sessions.openFor(mac);
+    const ch = (open && this.#channelOf(open.id)) ?? this.#lastChannel.get(mac) ?? null;
+    const paid = ch === null ? 0n : this.deps.vouchers?.newest(ch)?.amount ?? 0n;
+    const cost = ch === null ? 0n : this.deps.ledger?.cost(ch, now) ?? 0n;
+    const last = open ?? (ch === null ? undefined : this.#lastSession(ch));
+    const used = last ? last.bytesDown + last.bytesUp : 0;
+    return {
+      online: open?.state === 'active',
+      paying: this.paying(mac),
+      plan: last?.plan ?? this.#pending.get(mac)?.plan.id ?? null,
+      channelId: ch === null ? null : ch.toString(),
+      paid: paid.toString(), cost: cost.toString(), credit: (paid > cost ? paid - cost : 0n).toString(),
+      creditWindow: String(this.deps.config.portal.creditWindow),
+      secondsLeft: open?.endsAt ? Math.max(0, Math.round((open.endsAt - now) / 1000)) : null,
+      bytesLeft: open?.quotaBytes ? Math.max(0, open.quotaBytes - used) : null,
+      bytesUsed: used,
+      endReason: open ? null : last?.endReason ?? null,
+    };
+  }
+
+  #channelOf(sessionId: number): bigint | null {
+    return this.deps.ledger?.channelOf(sessionId) ?? null;
+  }
+
+  #lastSession(ch: bigint) {
+    const id = this.deps.ledger?.lastSession(ch);
+    return id === undefined ? undefined : this.deps.sessions.get(id);
+  }
+
+  #planOfChannel(ch: bigint): Plan | undefined {
+    const s = this.#lastSession(ch);
+    return s?.plan ? this.deps.config.plans.find((p) => p.id === s.plan) : undefined;
+  }
+}

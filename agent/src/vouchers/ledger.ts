@@ -1,0 +1,49 @@
+import type { Db } from '../store/db.js';
+import { costOf, type Plan } from '../plans.js';
+
+interface Row { id: number; plan: string | null; started_at: number; ended_at: number | null; bytes_down: number; bytes_up: number }
+
+/**
+ * A channel's cost across every session it paid for: a guest held at zero
+ * credit and let back in after a top up keeps one running total, so one
+ * voucher covers them all.
+ */
+export class ChannelLedger {
+  readonly #sessions;
+  readonly #link;
+  readonly #channelOf;
+  readonly #last;
+
+  constructor(db: Db, private readonly planOf: (id: string) => Plan | undefined) {
+    this.#sessions = db.prepare<[number], Row>('SELECT id, plan, started_at, ended_at, bytes_down, bytes_up FROM sessions WHERE channel_id = ?');
+    this.#link = db.prepare('UPDATE sessions SET channel_id = ? WHERE id = ?');
+    this.#channelOf = db.prepare<[number], { channel_id: number | null }>('SELECT channel_id FROM sessions WHERE id = ?');
+    this.#last = db.prepare<[number], { id: number }>('SELECT id FROM sessions WHERE channel_id = ? ORDER BY id DESC LIMIT 1');
+  }
+
+  channelOf(sessionId: number): bigint | null {
+    const v = this.#channelOf.get(sessionId)?.channel_id;
+    return v === undefined || v === null ? null : BigInt(v);
+  }
+
+  /** The newest session the channel paid for. */
+  lastSession(channelId: bigint): number | undefined {
+    return this.#last.get(Number(channelId))?.id;
+  }
+
+  /** Binds a session to the channel that pays for it (the usage records carry it from then on). */
+  link(sessionId: number, channelId: bigint): void {
+    this.#link.run(Number(channelId), sessionId);
+  }
+
+  cost(channelId: bigint, now: number): bigint {
+    let total = 0n;
+    for (const s of this.#sessions.all(Number(channelId))) {
+      const plan = s.plan === null ? undefined : this.planOf(s.plan);
+      if (!plan) continue;
+      const seconds = Math.max(0, Math.floor(((s.ended_at ?? now) - s.started_at) / 1000));
+      total += BigInt(costOf(plan, s.bytes_down + s.bytes_up, seconds));
+    }
+    return total;
+  }
+}

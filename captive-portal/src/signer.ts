@@ -1,0 +1,37 @@
+import { p256 } from '@noble/curves/nist.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+
+/**
+ * The guest's voucher key and voucher signatures. A portal on plain HTTP is
+ * no secure context (no crypto.subtle), so signing is pure JS (@noble/curves,
+ * audited); crypto.getRandomValues, present everywhere, makes the key.
+ */
+export interface Domain { magic: number; contract: string }
+
+const TAG = new TextEncoder().encode('qlink-voucher-v1');
+
+/** The 56 bytes of contract/README.md "Voucher layout". */
+export function voucherMessage(d: Domain, channelId: bigint, amount: bigint): Uint8Array {
+  const m = new Uint8Array(56);
+  const v = new DataView(m.buffer);
+  m.set(TAG, 0);
+  v.setUint32(16, d.magic, true);
+  m.set(hexToBytes(d.contract.replace(/^0x/, '')).reverse(), 20);
+  v.setBigUint64(40, channelId, true);
+  v.setBigUint64(48, amount, true);
+  return m;
+}
+
+export function newKey(): string {
+  return bytesToHex(p256.utils.randomPrivateKey());
+}
+
+export function publicKey(priv: string): string {
+  return bytesToHex(p256.getPublicKey(hexToBytes(priv), true));
+}
+
+/** r‖s over SHA-256 of the message: what CryptoLib.verifyWithECDsa and the agent check. */
+export function sign(priv: string, message: Uint8Array): string {
+  return bytesToHex(p256.sign(sha256(message), hexToBytes(priv)).toCompactRawBytes());
+}
