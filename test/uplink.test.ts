@@ -135,3 +135,38 @@ t.test('config: uplink needs the chain deployment; TLS and credentials are accep
   });
   t.same([c.uplink!.username, c.uplink!.rejectUnauthorized, c.usage.recordIntervalMs], ['r1', true, 60_000]);
 });
+
+t.test('at most 64 unacked batches in flight, so a broker never has to drop a backlog', async (t) => {
+  const broker = new Broker(await freePort(), join(dir, 'mosquitto-window.conf'));
+  t.teardown(() => broker.stop());
+  await broker.start();
+  const config = parseConfig({
+    dataDir: join(dir, 'data-window'),
+    chain: { networkMagic: 1, contract: '0x' + '2'.repeat(40) },
+    uplink: { url: broker.url, reconnectMs: 200, resendMs: 60_000 },
+  });
+  const identity = identityFromKey(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey);
+  const db = openStore(config.dataDir);
+  t.teardown(() => db.close());
+  const insert = db.prepare('INSERT INTO usage_records (session_id, channel_id, start_ms, end_ms, bytes_down, bytes_up, seconds, cost) VALUES (1, NULL, ?, ?, 1, 1, 1, 0)');
+  for (let i = 0; i < 200; i++) insert.run(i * 1000, i * 1000 + 1000);
+  new UsageBatcher(db, identity, config.chain!).sealAll(Date.now(), 1);
+  const gw = await connectAsync(broker.url, { clientId: 'window-gateway' });
+  t.teardown(() => gw.endAsync(true));
+  const seqs: number[] = [];
+  gw.on('message', (_t, p) => seqs.push((JSON.parse(p.toString()) as { seq: number }).seq));
+  await gw.subscribeAsync(`qlink/v1/${identity.address}/usage`, { qos: 1 });
+  const outbox = new Outbox(db);
+  const link = new MqttLink(config.uplink!, identity.address, createLogger('silent'));
+  const uplink = new UsageUplink(link, outbox, createLogger('silent'));
+  t.teardown(async () => { uplink.stop(); await link.stop(); });
+  link.start();
+  await until('first window delivered', () => seqs.length >= 64);
+  uplink.pump();
+  await sleep(1_000);
+  t.equal(seqs.length, 64, 'no more than the window without acks');
+  await gw.publishAsync(ackTopic(identity.address), JSON.stringify({ v: 1, seqs: [1, 2, 3] }), { qos: 1 });
+  await until('three more after three acks', () => seqs.length >= 67);
+  await sleep(500);
+  t.same(seqs.slice(64), [65, 66, 67], 'each ack lets one more go, in order');
+});

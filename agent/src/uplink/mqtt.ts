@@ -44,7 +44,11 @@ export class UsageUplink {
   /** Publishes what is new in the outbox; call after sealing a batch. */
   pump(): void {
     if (!this.link.connected) return;
-    for (const e of this.outbox.after(this.#sentUpTo, WINDOW)) {
+    // At most WINDOW unacked batches in flight: a broker queues only so many for a slow subscriber (mosquitto:
+    // max_queued_messages 1000) and drops the rest, which then wait for resendMs.
+    const room = WINDOW - this.outbox.countUpTo(this.#sentUpTo);
+    if (room <= 0) return;
+    for (const e of this.outbox.after(this.#sentUpTo, room)) {
       const sent = this.link.publish(this.link.topics.usage, e.payload, { qos: 1 }, (err) => {
         if (err) this.log.debug({ seq: e.seq, err: err.message }, 'publish not confirmed; it stays in the outbox');
       });

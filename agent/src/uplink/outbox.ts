@@ -9,11 +9,13 @@ export interface OutboxEntry {
 export class Outbox {
   readonly #after;
   readonly #count;
+  readonly #countUpTo;
   readonly #ack;
 
   constructor(private readonly db: Db) {
     this.#after = db.prepare<[number, number], OutboxEntry>('SELECT seq, payload FROM usage_outbox WHERE seq > ? ORDER BY seq LIMIT ?');
     this.#count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM usage_outbox');
+    this.#countUpTo = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM usage_outbox WHERE seq <= ?');
     this.#ack = db.prepare('DELETE FROM usage_outbox WHERE seq = ?');
   }
 
@@ -24,6 +26,11 @@ export class Outbox {
 
   size(): number {
     return this.#count.get()!.n;
+  }
+
+  /** Unacked batches up to and including `seq`: those in flight when `seq` is the last one sent. */
+  countUpTo(seq: number): number {
+    return this.#countUpTo.get(seq)!.n;
   }
 
   /**
