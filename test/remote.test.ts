@@ -43,7 +43,7 @@ t.test('signed remote commands over a real mosquitto', async (t) => {
   const mac = '02:00:00:00:00:01';
 
   // The daemon's pieces without the kernel: MemoryGate for the gate, a real store on disk.
-  const start = () => {
+  const start = (reloadConfig?: () => Promise<unknown>) => {
     const db = openStore(config.dataDir);
     const sessions = new SessionStore(db);
     const guests = new GuestStore(db);
@@ -53,7 +53,7 @@ t.test('signed remote commands over a real mosquitto', async (t) => {
       config, gatekeeper, sessions, guests, identity, backendKind: 'memory', startedAt: Date.now(), refreshGuests: async () => {},
       shaper: null, warnings: [], repair: async () => {}, clock: Date.now,
     } as CommandContext;
-    const up = startUplink(config.uplink!, ctx, db, log);
+    const up = startUplink(config.uplink!, ctx, db, log, reloadConfig);
     return { db, gatekeeper, up, stop: async () => { await up.stop(); db.close(); } };
   };
   let agent = start();
@@ -132,7 +132,7 @@ t.test('signed remote commands over a real mosquitto', async (t) => {
 
   // A restart does not forget the nonces: the first command replayed to a new process is still refused.
   await agent.stop();
-  agent = start();
+  agent = start(async () => ({ applied: ['logLevel'], needsRestart: [] }));
   await until('router reconnected', () => agent.up.connected);
   await new Promise((r) => setTimeout(r, 300));
   const n = results.length;
@@ -143,6 +143,9 @@ t.test('signed remote commands over a real mosquitto', async (t) => {
   const deauth = signCmd(cmd('deauth', { guest: mac }));
   await send(deauth);
   t.match(await answer(deauth.nonce), { ok: true, result: { mac, endReason: 'deauth' } }, 'a valid deauth runs');
+  const reload2 = signCmd(cmd('reload-config', {}));
+  await send(reload2);
+  t.same(await answer(reload2.nonce), { v: 1, nonce: reload2.nonce, ok: true, result: { applied: ['logLevel'], needsRestart: [] } }, 'reload-config runs the daemon hook');
   t.match(logged, /remote command refused/);
   t.notMatch(logged, /PRIVATE KEY/);
   t.ok((agent.db.prepare("SELECT count(*) AS n FROM remote_nonces").get() as { n: number }).n >= 1, "nonces kept in the store");

@@ -34,7 +34,9 @@ const log = createLogger(config.logLevel);
 const choice = await chooseBackend(config.backend, systemProbes(systemRunner));
 const gate = choice.kind === 'nftables' ? new NftablesGate(systemRunner, config.nativeCounters) : new IptablesGate(systemRunner, choice.variant);
 log.info({ backend: choice.kind, counters: gate instanceof NftablesGate ? gate.countersReason : 'iptables-save -c' }, `gate backend: ${choice.reason}`);
-const agent = await startAgent(config, gate, log);
+// A remote reload-config (signed by the owner, issue 4) does what SIGHUP does and answers with the plan; a bad file is refused.
+const reloadConfig = async () => { const plan = await agent.reload(load()); return { applied: plan.live, needsRestart: plan.restart }; };
+const agent = await startAgent(config, gate, log, { reloadConfig });
 
 // procd sends SIGHUP when /etc/config/qlink changes (reload_signal): a bad file is reported and the running config kept.
 let reloading = Promise.resolve();
