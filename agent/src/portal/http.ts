@@ -12,6 +12,8 @@ export class HttpError extends Error {
 
 /** Headers every answer carries: nothing external may load, nothing frames the portal, no referrer leaves it. */
 export const BASE_HEADERS: Record<string, string> = {
+  // Says "this answer is the hotspot's portal, not the site you asked for": for support and for the tests.
+  'x-qlink-portal': '1',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
