@@ -3,7 +3,8 @@
  * namespace joined by veth pairs. See scripts/testbed for the CLI.
  */
 import { spawn as spawnChild, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkId, clientMac, nsName, nsPattern, resolveId, stateDir, STATE_ROOT } from './paths.js';
 import { addNamespaces, addVeths, listNamespaces, removeNamespace, removeNetnsEtc, writeResolvConf } from './netns.js';
 import { configureClient, configureRouter, configureUpstream } from './topology.js';
@@ -84,7 +85,10 @@ export async function down(id?: string): Promise<string[]> {
 
 /** Every testbed's namespaces (ql-<id>-…) and state, whoever made them. */
 export async function downAll(): Promise<string[]> {
-  const dirs = existsSync(STATE_ROOT) ? [STATE_ROOT] : [];
+  const prefix = process.env.QLINK_TESTBED_PREFIX ?? '';
+  const dirs = !existsSync(STATE_ROOT) ? [] : prefix
+    ? readdirSync(STATE_ROOT).filter((d) => d.startsWith(prefix)).map((d) => join(STATE_ROOT, d))
+    : [STATE_ROOT];
   return removeAll(nsPattern(), dirs);
 }
 

@@ -22,19 +22,31 @@ export function resolveId(id?: string): string {
   return checkId(id ?? process.env.QLINK_TESTBED_ID ?? DEFAULT_ID);
 }
 
+/**
+ * QLINK_TESTBED_PREFIX goes in front of every id, so two runs of the test
+ * suite on one machine (a developer's and CI's) never take each other's
+ * testbeds, and `down --all` removes only its own run's.
+ */
+const prefix = (): string => {
+  const p = process.env.QLINK_TESTBED_PREFIX ?? '';
+  if (!/^[A-Za-z0-9_]{0,8}$/.test(p)) throw new Error(`bad QLINK_TESTBED_PREFIX ${JSON.stringify(p)}: use 0-8 of [A-Za-z0-9_]`);
+  return p;
+};
+
 export function stateDir(id: string): string {
-  return join(STATE_ROOT, id);
+  return join(STATE_ROOT, prefix() + id);
 }
 
 export function nsName(id: string, host: string): string {
-  if (host === 'upstream' || host === 'up') return `ql-${id}-up`;
-  if (host === 'router' || /^c[1-9][0-9]*$/.test(host)) return `ql-${id}-${host}`;
+  const full = prefix() + id;
+  if (host === 'upstream' || host === 'up') return `ql-${full}-up`;
+  if (host === 'router' || /^c[1-9][0-9]*$/.test(host)) return `ql-${full}-${host}`;
   throw new Error(`unknown host ${JSON.stringify(host)}: use router, upstream or c1..cN`);
 }
 
 /** Namespaces a testbed may own; matches its own names and no other testbed's. */
 export function nsPattern(id?: string): RegExp {
-  const idPart = id === undefined ? '[A-Za-z0-9_]+' : id;
+  const idPart = prefix() + (id === undefined ? '[A-Za-z0-9_]+' : id);
   return new RegExp(`^ql-${idPart}-(router|up|c[1-9][0-9]*)$`);
 }
 
