@@ -2,7 +2,7 @@
 export interface GuestState {
   online: boolean; paying: boolean; plan: string | null; channelId: string | null;
   paid: string; cost: string; credit: string; creditWindow: string;
-  secondsLeft: number | null; bytesLeft: number | null; bytesUsed: number; endReason: string | null;
+  secondsLeft: number | null; bytesLeft: number | null; bytesUsed: number; endReason: string | null; deposit: string | null;
 }
 
 export interface PayRequest { network: number; contract: string; to: string; amount: string; data: unknown[]; expiry: number; uri: string }

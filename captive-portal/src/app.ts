@@ -5,7 +5,7 @@ import { newKey, publicKey, sign, voucherMessage } from './signer.js';
 
 interface Plan { id: string; name: string; pricePerMb: number; pricePerMinute: number; minutes: number | null; quotaBytes: number | null }
 interface Data { lang: Lang; view: string; name: string; terms: string | null; logo: boolean; plans: Plan[]; paying: boolean; deposit: number; creditWindow: number }
-interface Channel { network: number; contract: string; deposit: string; channelId?: string }
+interface Channel { network: number; contract: string; to: string; deposit: string; channelId?: string }
 
 const data = JSON.parse(document.getElementById('qlink-data')?.textContent ?? '{}') as Data;
 const t = (k: Key): string => TEXT[data.lang][k];
@@ -58,7 +58,7 @@ async function choose(plan: string): Promise<void> {
   const key = store.key ?? newKey();
   store.key = key;
   const req = await call<PayRequest>('POST', '/api/pay', { plan, voucherKey: publicKey(key) });
-  store.channel = { network: req.network, contract: req.contract, deposit: req.amount };
+  store.channel = { network: req.network, contract: req.contract, to: req.to, deposit: req.amount };
   const input = el('input', { id: 'channel-id', inputmode: 'numeric', pattern: '[0-9]*', autocomplete: 'off' });
   const qr = el('div', { class: 'qr', 'aria-hidden': 'true' });
   qr.innerHTML = renderSVG(req.uri, { border: 2 });
@@ -69,11 +69,12 @@ async function choose(plan: string): Promise<void> {
     el('label', {}, t('channel'), input), button(t('paid'), () => firstVoucher(input.value.trim()), 'paid'));
 }
 
-async function voucher(amount: bigint): Promise<GuestState> {
+async function voucher(amount: bigint, deposit?: string | null): Promise<GuestState> {
   const c = store.channel, key = store.key;
   if (!c?.channelId || !key) throw new Error(t('keyLost'));
   const id = BigInt(c.channelId);
-  const cap = BigInt(c.deposit);
+  // Never above the deposit: the agent would refuse it, and the contract could not pay it.
+  const cap = BigInt(deposit ?? c.deposit);
   const a = amount > cap ? cap : amount;
   return call<GuestState>('POST', '/api/voucher', { channelId: c.channelId, amount: a.toString(), signature: sign(key, voucherMessage({ magic: c.network, contract: c.contract }, id, a)) });
 }
@@ -101,10 +102,11 @@ async function status(): Promise<void> {
   const s = await call<GuestState>('GET', '/api/state');
   const credit = BigInt(s.credit), windowSize = BigInt(s.creditWindow);
   // Sign ahead of use: keep about a credit window paid beyond what was metered.
+  // A voucher must cover what was metered: once the cost reached the deposit only a top up helps.
   if (s.channelId && store.channel?.channelId === s.channelId && store.key && (s.online || s.endReason === 'credit') && credit * 2n < windowSize
-    && BigInt(s.paid) < BigInt(store.channel.deposit)) {
+    && BigInt(s.cost) < BigInt(s.deposit ?? store.channel.deposit) && BigInt(s.paid) < BigInt(s.deposit ?? store.channel.deposit)) {
     try {
-      return void render(await voucher(BigInt(s.cost) + windowSize));
+      return void render({ ...(await voucher(BigInt(s.cost) + windowSize, s.deposit)), deposit: s.deposit });
     } catch { /* shown below; the next poll tries again */ }
   }
   render(s);
@@ -112,7 +114,11 @@ async function status(): Promise<void> {
 
 function render(s: GuestState): void {
   const row = (k: Key, v: string, id: string) => el('tr', {}, el('th', {}, t(k)), el('td', { id }, v));
-  const needTopup = !!store.channel && BigInt(s.paid) >= BigInt(store.channel.deposit) && BigInt(s.credit) * 2n < BigInt(s.creditWindow);
+  const c = store.channel;
+  // The deposit cannot cover the next half window of use: ask for a top up before (or once) the guest is held.
+  const needTopup = !!c?.channelId && BigInt(s.cost) + BigInt(s.creditWindow) / 2n >= BigInt(s.deposit ?? c.deposit);
+  // The top up is another NEP-17 transfer to the contract, data ["topup", channel, 0] (0 keeps the expiry).
+  const topupUri = c?.channelId ? `neo:${c.to}?asset=gas&amount=${gas(c.deposit).replace(' GAS', '')}&data=${encodeURIComponent(JSON.stringify(['topup', Number(c.channelId), 0]))}` : '';
   show(
     el('h2', { id: 'state', class: s.online ? 'on' : 'off' }, s.online ? t('online') : t('held')),
     el('table', {},
@@ -120,7 +126,7 @@ function render(s: GuestState): void {
       row('dataLeft', s.bytesLeft === null ? t('unlimited') : `${(s.bytesLeft / 1e6).toFixed(1)} MB`, 'data-left'),
       row('used', `${(s.bytesUsed / 1e6).toFixed(2)} MB`, 'used'),
       row('credit', gas(s.credit), 'credit'), row('spent', gas(s.cost), 'spent')),
-    needTopup ? el('p', { class: 'warn' }, t('topupHint')) : '',
+    needTopup ? el('div', { id: 'topup' }, el('p', { class: 'warn' }, t('topupHint')), el('p', {}, el('a', { href: topupUri, class: 'button', id: 'topup-link' }, t('topup')))) : '',
     s.online ? button(t('logout'), logout, 'logout') : el('p', {}, el('a', { href: '/', class: 'button' }, t('plans'))),
   );
 }

@@ -45,7 +45,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, path:
   const route = `${req.method} ${path}`;
   switch (route) {
     case 'GET /api/state':
-      return sendJson(res, 200, desk.state(mac));
+      return sendJson(res, 200, await desk.stateWithDeposit(mac));
     case 'POST /api/pay': {
       const b = await readJson(req, payBody);
       const request = paymentRequest(deps, b.voucherKey);

@@ -3,6 +3,7 @@ import type { Gatekeeper } from '../gatekeeper.js';
 import type { Logger } from '../log.js';
 import type { Plan } from '../plans.js';
 import type { SessionStore } from '../store/sessions.js';
+import type { ChannelSource } from '../vouchers/channel-source.js';
 import type { VoucherChecker, VoucherClaim, Refusal } from '../vouchers/check.js';
 import type { ChannelLedger } from '../vouchers/ledger.js';
 import type { VoucherStore } from '../vouchers/store.js';
@@ -24,6 +25,8 @@ export interface GuestState {
   bytesLeft: number | null;
   bytesUsed: number;
   endReason: string | null;
+  /** The channel's deposit as the chain has it now (it grows with a top up); null without a channel. */
+  deposit: string | null;
 }
 
 /**
@@ -38,8 +41,16 @@ export class PaymentDesk {
 
   constructor(private readonly deps: {
     config: AgentConfig; gatekeeper: Gatekeeper; sessions: SessionStore; log: Logger; clock: () => number;
-    checker?: VoucherChecker; vouchers?: VoucherStore; ledger?: ChannelLedger;
+    checker?: VoucherChecker; vouchers?: VoucherStore; ledger?: ChannelLedger; channels?: ChannelSource;
   }) {}
+
+  /** state() with the channel's current deposit, so the page knows how far it may sign after a top up. */
+  async stateWithDeposit(mac: string): Promise<GuestState> {
+    const s = this.state(mac);
+    if (s.channelId === null || !this.deps.channels) return s;
+    const c = await this.deps.channels.channel(BigInt(s.channelId)).catch(() => null);
+    return { ...s, deposit: c ? c.deposit.toString() : null };
+  }
 
   start(mac: string, planId: string, voucherKey: string): Pending {
     const plan = this.deps.config.plans.find((p) => p.id === planId);
@@ -131,6 +142,7 @@ export class PaymentDesk {
       bytesLeft: open?.quotaBytes ? Math.max(0, open.quotaBytes - used) : null,
       bytesUsed: used,
       endReason: open ? null : last?.endReason ?? null,
+      deposit: null,
     };
   }
 

@@ -35,7 +35,7 @@ export async function startGuestPortal(ctx: PortalContext): Promise<{ portal: Ru
     routerKey: ctx.routerKey, owner: config.portal.owner, expiryMarginMs: config.portal.expiryMarginSeconds * 1000,
   }, source, vouchers) : undefined;
   if (!checker) log.warn('portal: paying is off (needs chain and portal.rpcUrl)');
-  const desk = new PaymentDesk({ config, gatekeeper: ctx.gatekeeper, sessions: ctx.sessions, log, clock: Date.now, checker, vouchers, ledger });
+  const desk = new PaymentDesk({ config, gatekeeper: ctx.gatekeeper, sessions: ctx.sessions, log, clock: Date.now, checker, vouchers, ledger, channels: source });
   const macOf = async (ip: string) => {
     const known = ctx.guests.macOf(ip);
     if (known) return known;

@@ -1,0 +1,128 @@
+import t from 'tap';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tb from '../scripts/lib/testbed/index.js';
+import { parseChainState, type ChainState } from '../gateway/src/chain/config.js';
+import { privateKeyFromHex } from '../gateway/src/chain/keys.js';
+import { account } from '../gateway/src/chain/neon.js';
+import { sh, sleep } from './helpers/testbed.js';
+import { ensurePortalBuilt } from './helpers/portal.js';
+import { guestBrowser, SHOTS } from './portal-browser.js';
+
+// The whole guest journey on a real chain: join → the probe lands on the
+// portal → pick a plan → the guest wallet pays → online → vouchers rise with
+// use → credit (the deposit) runs out → held → top up on chain → online →
+// log out. The chain lives on "the internet" (the upstream namespace, its
+// own address), reached by the guest only through the router's walled garden.
+const ID = 'pay';
+const PORT = 8088;
+const RPC_IP = '203.0.113.20';
+const RPC = `http://${RPC_IP}:40332`;
+const MB = 10_000; // plan price per MB in GAS units: 0.0001 GAS
+
+const wallet = (args: string[], env: Record<string, string>) =>
+  tb.exec(ID, 'c1', ['scripts/guest-wallet', ...args], { env, timeoutMs: 60_000, cwd: process.cwd() });
+
+t.test('pay, use, run out, top up, log out: in chromium on a real chain', async (t) => {
+  ensurePortalBuilt();
+  await tb.down(ID).catch(() => {});
+  const chainDir = mkdtempSync(join(tmpdir(), 'qlink-pay-chain-'));
+  const chainEnv = { QLINK_CHAIN_DIR: join(chainDir, 'chain'), QLINK_CHAIN_RPC_ADDR: RPC_IP, QLINK_CHAIN_RPC_PORT: '40332', QLINK_CHAIN_P2P_PORT: '40333', QLINK_CHAIN_RPC_URL: RPC };
+  let browser: Awaited<ReturnType<typeof guestBrowser>> | undefined;
+  try {
+    const bed = await tb.up({ id: ID, clients: 1 });
+    await sh(ID, 'upstream', `ip addr add ${RPC_IP}/24 dev eth0`);
+    const up = await tb.exec(ID, 'upstream', ['scripts/chain', 'up'], { env: chainEnv, timeoutMs: 180_000, cwd: process.cwd() });
+    t.equal(up.code, 0, up.code === 0 ? 'chain up in the upstream namespace' : up.stderr.slice(-500));
+    const chain: ChainState = parseChainState(up.stdout);
+    const wif = (name: string) => chain.wallets[name]!.wif;
+    const base = ['--rpc', RPC, '--magic', String(chain.magic), '--contract', chain.contract];
+
+    // The agent's identity is router1's key, registered to the owner on chain.
+    const reg = await tb.exec(ID, 'upstream', ['scripts/guest-wallet', 'register', ...base], { env: { QLINK_OWNER_WIF: wif('owner'), QLINK_ROUTER_WIF: wif('router1') }, timeoutMs: 60_000, cwd: process.cwd() });
+    t.equal(reg.code, 0, reg.stderr);
+    const dataDir = join(bed.stateDir, 'agent-data');
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(dataDir, 'router.key'), privateKeyFromHex(account(wif('router1')).privateKey).export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    await tb.agentStart(ID, {
+      chain: { networkMagic: chain.magic, contract: chain.contract },
+      walledGarden: [RPC_IP],
+      plans: [{ id: 'mb', name: 'Pay per MB', pricePerMb: '0.0001' }],
+      portal: { port: PORT, name: 'Café Lumen', rpcUrl: RPC, deposit: '0.003', creditWindow: '0.001', channelHours: 1, expiryMarginSeconds: 60 },
+    });
+
+    const state = async () => JSON.parse((await sh(ID, 'c1', `curl -4 -sS -m 5 http://${bed.router.lan4}:${PORT}/api/state`)).stdout) as { online: boolean; paid: string; cost: string; endReason: string | null; deposit: string | null };
+    const shot = (page: import('playwright-core').Page, name: string) => page.screenshot({ path: `${SHOTS}/pay-${name}.png`, fullPage: true });
+
+    browser = await guestBrowser(bed.clients[0]!.ns);
+    const page = await browser.context.newPage();
+    const joined = Date.now();
+    await page.goto('http://connectivitycheck.gstatic.com/generate_204');
+    t.match(page.url(), new RegExp(`:${PORT}/$`), 'the probe lands on the portal');
+    await shot(page, '1-portal');
+    await page.click('#choose-mb');
+    const request = await page.locator('#pay-request').textContent({ timeout: 10_000 });
+    t.ok(await page.locator('.qr svg').count(), 'the QR code renders');
+    await shot(page, '2-pay');
+    const probeWhilePaying = (await sh(ID, 'c1', `curl -4 -s -o /dev/null -w '%{http_code}' http://connectivitycheck.gstatic.com/generate_204`)).stdout;
+    t.equal(probeWhilePaying, '204', 'payment window: probes answered as online so the phone keeps the Wi-Fi');
+
+    const open = await wallet(['open', ...base, '--request', request ?? ''], { QLINK_WIF: wif('guest1') });
+    t.equal(open.code, 0, open.stderr);
+    const { channelId, ms } = JSON.parse(open.stdout) as { channelId: string; ms: number };
+    t.comment(`channel ${channelId} opened and confirmed in ${ms} ms`);
+    await page.fill('#channel-id', channelId);
+    await page.click('#paid');
+    await page.waitForURL(/\/status$/, { timeout: 60_000 });
+    await page.locator('#state.on').waitFor({ timeout: 30_000 });
+    const joinToOnline = Date.now() - joined;
+    t.comment(`join to online (chain confirmation included): ${joinToOnline} ms`);
+    await shot(page, '3-online');
+    t.match((await sh(ID, 'c1', `curl -4 -s -o /dev/null -w '%{http_code}' http://connectivitycheck.gstatic.com/generate_204`)).stdout, '204', 'probe: online');
+
+    // Use: 12 MB at 1.5 MB/s. The page signs ahead as credit runs down, so the newest voucher rises.
+    const seen = new Set<string>();
+    const dl = sh(ID, 'c1', 'curl -4 -s -o /dev/null -w "%{size_download}" "http://203.0.113.10/bytes/12000000?rate=1500000"', 60_000);
+    for (let i = 0; i < 12; i++) {
+      seen.add((await state()).paid);
+      await sleep(1000);
+    }
+    t.equal((await dl).stdout, '12000000', 'the download completed while paying as it went');
+    const rising = [...seen].map(BigInt).sort((a, b) => (a < b ? -1 : 1));
+    t.ok(rising.length >= 2, `vouchers rose: ${rising.join(' → ')}`);
+
+    // Run out: the deposit (0.003 GAS) buys 30 MB; ask for 30 more.
+    // Unpaced: faster than the page can sign, and past the deposit anyway, so the hold does not depend on timing.
+    await sh(ID, 'c1', 'curl -4 -s -m 40 -o /dev/null "http://203.0.113.10/bytes/30000000" || true', 60_000);
+    let s = await state();
+    for (let i = 0; i < 10 && s.online; i++, s = await state()) await sleep(1000);
+    t.equal(s.online, false, 'held when the credit ran out');
+    t.equal(s.endReason, 'credit');
+    t.ok(BigInt(s.paid) <= 300_000n, `the newest voucher (${s.paid}) is never above the deposit`);
+    t.comment(`metered past the deposit before the hold: ${BigInt(s.cost) - 300_000n} units (a burst between two meter readings)`);
+    t.equal((await sh(ID, 'c1', `curl -4 -s -o /dev/null -w '%{http_code}' http://connectivitycheck.gstatic.com/generate_204`)).stdout, '302', 'probe: captive again');
+    await page.locator('#topup').waitFor({ timeout: 15_000 });
+    await shot(page, '4-held');
+
+    const top = await wallet(['topup', ...base, '--channel', channelId, '--amount', '300000'], { QLINK_WIF: wif('guest1') });
+    t.equal(top.code, 0, top.stderr);
+    await page.locator('#state.on').waitFor({ timeout: 30_000 });
+    t.ok(BigInt((await state()).paid) > 300_000n, 'a voucher above the old deposit after the top up');
+    await shot(page, '5-online-again');
+
+    await page.click('#logout');
+    const spent = await page.locator('#spent').textContent({ timeout: 10_000 });
+    t.match(spent ?? '', /GAS/, `log out tells what was spent: ${spent}`);
+    await shot(page, '6-logged-out');
+    t.equal((await sh(ID, 'c1', `curl -4 -s -o /dev/null -w '%{http_code}' http://connectivitycheck.gstatic.com/generate_204`)).stdout, '302', 'held after log out');
+    // 12 MB, then up to the deposit's 30 MB before the hold, then a little after the top up.
+    const spentUnits = Math.round(Number(/([0-9.]+) GAS/.exec(spent ?? '')?.[1] ?? 0) * 1e8);
+    t.ok(spentUnits >= 30 * MB && spentUnits <= 600_000, `cost follows the bytes used: ${spentUnits} units`);
+  } finally {
+    await browser?.close();
+    await tb.exec(ID, 'upstream', ['scripts/chain', 'down'], { env: chainEnv, timeoutMs: 60_000, cwd: process.cwd() }).catch(() => {});
+    await tb.down(ID).catch(() => {});
+    rmSync(chainDir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,82 @@
+/**
+ * A guest's NEO wallet for tests and the demo: pays a portal's payment
+ * request the way a phone wallet would (a NEP-17 transfer to the contract
+ * whose data opens the channel), tops a channel up, and, for setting up a
+ * chain, registers a router. Prints one JSON object. Keys come from WIFs
+ * in the environment (QLINK_WIF, QLINK_OWNER_WIF, QLINK_ROUTER_WIF), never
+ * from arguments, so they stay out of process lists.
+ *
+ *   scripts/guest-wallet open --rpc URL --magic N --contract 0x… --request '<payment request JSON or neo: URI>'
+ *   scripts/guest-wallet topup --rpc URL --magic N --contract 0x… --channel ID --amount UNITS
+ *   scripts/guest-wallet register --rpc URL --magic N --contract 0x… [--price-mb UNITS] [--price-min UNITS]
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { QlinkClient } from '../gateway/src/chain/client.js';
+import { account } from '../gateway/src/chain/neon.js';
+
+const requestSchema = z.object({
+  contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+  amount: z.string().regex(/^[0-9]{1,19}$/),
+  data: z.tuple([z.literal('open'), z.string().regex(/^0[23][0-9a-fA-F]{64}$/), z.string().regex(/^0[23][0-9a-fA-F]{64}$/), z.number().int().positive()]),
+}).passthrough();
+
+/** The request as the page shows it: its JSON, or the neo: link (whose data parameter is the same array). */
+function parseRequest(text: string, contract: string): z.infer<typeof requestSchema> {
+  if (text.startsWith('neo:')) {
+    const u = new URL(text);
+    const gas = u.searchParams.get('amount') ?? '0';
+    const [whole = '0', frac = ''] = gas.split('.');
+    const amount = (BigInt(whole) * 100_000_000n + BigInt(frac.padEnd(8, '0').slice(0, 8))).toString();
+    return requestSchema.parse({ contract, amount, data: JSON.parse(u.searchParams.get('data') ?? '[]') });
+  }
+  return requestSchema.parse(JSON.parse(text));
+}
+
+const wif = (name: string): string => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+
+async function main(): Promise<unknown> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      rpc: { type: 'string' }, magic: { type: 'string' }, contract: { type: 'string' }, request: { type: 'string' },
+      channel: { type: 'string' }, amount: { type: 'string' }, 'price-mb': { type: 'string' }, 'price-min': { type: 'string' },
+    },
+  });
+  const config = z.object({ rpc: z.string().url(), magic: z.coerce.number().int(), contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/) }).parse(values);
+  const client = new QlinkClient(config);
+  const started = Date.now();
+  switch (positionals[0]) {
+    case 'open': {
+      const req = parseRequest(values.request ?? '', config.contract);
+      if (req.contract.toLowerCase() !== config.contract.toLowerCase()) throw new Error('the request is for another contract');
+      const [, router, voucherKey, expiry] = req.data;
+      const r = await client.openChannel(account(wif('QLINK_WIF')), { router, voucherKey, expiry: BigInt(expiry), amount: BigInt(req.amount) });
+      if (r.vmstate !== 'HALT') throw new Error(`open faulted: ${r.exception}`);
+      const id = r.events.find((e) => e.name === 'ChannelOpened')?.params.id;
+      return { channelId: String(id), txid: r.txid, ms: Date.now() - started };
+    }
+    case 'topup': {
+      const r = await client.topUp(account(wif('QLINK_WIF')), BigInt(values.channel ?? '0'), BigInt(values.amount ?? '0'));
+      if (r.vmstate !== 'HALT') throw new Error(`topup faulted: ${r.exception}`);
+      return { deposit: String(r.events.find((e) => e.name === 'ChannelToppedUp')?.params.deposit), txid: r.txid, ms: Date.now() - started };
+    }
+    case 'register': {
+      const r = await client.registerRouter(account(wif('QLINK_OWNER_WIF')), account(wif('QLINK_ROUTER_WIF')),
+        BigInt(values['price-mb'] ?? '0'), BigInt(values['price-min'] ?? '0'));
+      if (r.vmstate !== 'HALT') throw new Error(`register faulted: ${r.exception}`);
+      return { txid: r.txid, ms: Date.now() - started };
+    }
+    default:
+      throw new Error('usage: guest-wallet open|topup|register --rpc URL --magic N --contract 0x… …');
+  }
+}
+
+main().then(
+  (out) => console.log(JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))),
+  (e: unknown) => { console.error(`guest-wallet: ${(e as Error).message}`); process.exit(1); },
+);
