@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ChainConfig } from './chain/config.js';
+import { settlementConfigSchema } from './settle/config.js';
 
 /** qlink-gateway's JSON config file; unknown keys are refused so a typo is an error, not a silent default. */
 export const gatewayConfigSchema = z.object({
@@ -30,6 +31,8 @@ export const gatewayConfigSchema = z.object({
     /** Bearer token for the API's write endpoints; without one the API is read-only. */
     token: z.string().min(16).optional(),
   }).strict().default({ port: 8480, host: '127.0.0.1' }),
+  /** Absent: this gateway settles nothing (another one does, or none yet). */
+  settlement: settlementConfigSchema.optional(),
   log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
 }).strict();
 

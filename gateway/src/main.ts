@@ -8,6 +8,7 @@ import { QlinkClient } from './chain/client.js';
 import { loadGatewayConfig, type GatewayConfig } from './config.js';
 import { startIngest } from './ingest/service.js';
 import { ChainRegistry } from './registry/chain.js';
+import { startSettlement } from './settle/service.js';
 import { openPgStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { GatewayStore } from './store/store.js';
@@ -34,6 +35,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const registry = new ChainRegistry(chain, store, config.registry, log);
   const deployment = { networkMagic: config.chain.magic, contract: config.chain.contract };
   const ingest = startIngest(store, registry, config.broker, deployment, log);
+  const settler = config.settlement?.enabled ? startSettlement(store, config.chain, config.settlement, log) : null;
   const api = await startApi({ store, statuses: ingest.statuses, counters: ingest.counters }, config.api, log);
   const addr = api.address();
   log.info({ store: store.dialect, broker: config.broker.url, api: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : addr,
@@ -42,6 +44,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     api,
     async stop() {
       await new Promise((r) => api.close(r));
+      await settler?.stop();
       await ingest.stop();
       await store.close();
     },
