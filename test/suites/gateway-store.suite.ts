@@ -143,4 +143,20 @@ export function gatewayStoreSuite(t: Test, open: () => Promise<GatewayStore>): v
     t.same((await s.vouchersToRedeem(10)).map((v) => [v.channelId, v.amount]), [[7, 800]], 'a newer voucher is due again');
     t.equal((await s.transactions({})).length, 2);
   });
+  t.test('vouchers passed on over the RPC: only the newest kept, settled with the records\' ones', async (t) => {
+    const s = await fresh(t);
+    const r = new SimRouter();
+    await s.putRouter(info(r));
+    await s.storeBatch(r.address, r.next(1, 7, 500), 1);
+    const sig = 'cd'.repeat(64);
+    t.equal(await s.putVoucher({ channelId: 7, amount: 400, signature: sig, router: r.address, at: 2 }), false, 'below the record\'s 500: not kept');
+    t.equal(await s.putVoucher({ channelId: 7, amount: 600, signature: sig, router: r.address, at: 3 }), true);
+    t.equal(await s.putVoucher({ channelId: 9, amount: 50, signature: sig, router: r.address, at: 3 }), true);
+    t.equal(await s.putVoucher({ channelId: 9, amount: 50, signature: sig, router: r.address, at: 4 }), false, 'a repeat is not kept');
+    t.same(await s.newestVoucher(7), { amount: 600, signature: sig, router: r.address });
+    t.equal(await s.newestVoucher(8), null);
+    t.same((await s.vouchersToRedeem(10)).map((v) => [v.channelId, v.amount]), [[7, 600], [9, 50]]);
+    await s.addPending({ txid: '0xc1', kind: 'redeem', raw: '00', validUntilBlock: 9, at: 5, items: [{ kind: 'redeem', channelId: 7, amount: 600, owner }] });
+    t.same((await s.vouchersToRedeem(10)).map((v) => [v.channelId, v.amount]), [[9, 50]]);
+  });
 }

@@ -109,7 +109,19 @@ CREATE INDEX tx_items_by_channel ON tx_items(channel_id) WHERE channel_id IS NOT
 CREATE INDEX tx_items_by_batch ON tx_items(router, seq) WHERE router IS NOT NULL;
 `;
 
-const STEPS = [V1];
+// Vouchers a router passes on over the channel RPC (qlink/v1/<router>/rpc),
+// ahead of its next usage batch: only the newest per channel is kept.
+const V2 = `
+CREATE TABLE vouchers (
+  channel_id INT PRIMARY KEY,
+  amount INT NOT NULL,
+  signature TEXT NOT NULL,
+  router TEXT NOT NULL,
+  received_at INT NOT NULL
+);
+`;
+
+const STEPS = [V1, V2];
 
 export function migrations(dialect: 'sqlite' | 'postgres'): string[] {
   const id = dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY';

@@ -1,5 +1,5 @@
 import { num, numOrNull, type Queryable, type SqlDriver } from './sql.js';
-import type { ChainTx, PendingTx, TxSettlement, TxStatus, VoucherToRedeem } from './types.js';
+import type { ChainTx, PassedVoucher, PendingTx, TxSettlement, TxStatus, VoucherToRedeem } from './types.js';
 
 // "Covered" = a pending or confirmed transaction already carries it: neither
 // is built again, so a crash between recording and sending pays nobody twice.
@@ -43,15 +43,40 @@ export async function pendingRaw(q: Queryable): Promise<Array<{ txid: string; ra
   return rows.map((r) => ({ txid: r.txid, raw: r.raw, validUntilBlock: num(r.valid_until_block) }));
 }
 
+// Vouchers from usage records and from the channel RPC, as one set.
+const ALL_VOUCHERS = `SELECT channel_id, voucher_amount AS amount, voucher_sig AS sig, router FROM records
+  WHERE channel_id IS NOT NULL AND voucher_amount IS NOT NULL
+  UNION ALL SELECT channel_id, amount, signature AS sig, router FROM vouchers`;
+
 export async function vouchersToRedeem(q: Queryable, limit: number): Promise<VoucherToRedeem[]> {
-  const rows = await q.all<Record<string, unknown>>(`SELECT r.channel_id, r.voucher_amount, MIN(r.voucher_sig) AS sig, MIN(r.router) AS router
-    FROM records r JOIN (SELECT channel_id, MAX(voucher_amount) AS amount FROM records
-      WHERE channel_id IS NOT NULL AND voucher_amount IS NOT NULL GROUP BY channel_id) m
-    ON m.channel_id = r.channel_id AND m.amount = r.voucher_amount
+  const rows = await q.all<Record<string, unknown>>(`WITH v AS (${ALL_VOUCHERS})
+    SELECT v.channel_id, v.amount, MIN(v.sig) AS sig, MIN(v.router) AS router
+    FROM v JOIN (SELECT channel_id, MAX(amount) AS amount FROM v GROUP BY channel_id) m
+    ON m.channel_id = v.channel_id AND m.amount = v.amount
     WHERE NOT EXISTS (SELECT 1 FROM tx_items i JOIN chain_txs t ON t.txid = i.txid
-      WHERE i.kind = 'redeem' AND i.channel_id = r.channel_id AND i.amount >= r.voucher_amount AND ${COVERED})
-    GROUP BY r.channel_id, r.voucher_amount ORDER BY r.channel_id LIMIT ?`, [limit]);
-  return rows.map((r) => ({ channelId: num(r.channel_id), amount: num(r.voucher_amount), signature: String(r.sig), router: String(r.router) }));
+      WHERE i.kind = 'redeem' AND i.channel_id = v.channel_id AND i.amount >= v.amount AND ${COVERED})
+    GROUP BY v.channel_id, v.amount ORDER BY v.channel_id LIMIT ?`, [limit]);
+  return rows.map((r) => ({ channelId: num(r.channel_id), amount: num(r.amount), signature: String(r.sig), router: String(r.router) }));
+}
+
+/** Keeps a router's voucher if it is the newest the gateway holds for its channel; true when it was. */
+export async function putVoucher(db: SqlDriver, v: PassedVoucher): Promise<boolean> {
+  return db.tx(async (q) => {
+    const cur = await newestVoucher(q, v.channelId);
+    if (cur && cur.amount >= v.amount) return false;
+    await q.run(`INSERT INTO vouchers (channel_id, amount, signature, router, received_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (channel_id) DO UPDATE SET amount = excluded.amount, signature = excluded.signature, router = excluded.router,
+      received_at = excluded.received_at WHERE excluded.amount > vouchers.amount`, [v.channelId, v.amount, v.signature, v.router, v.at]);
+    return true;
+  });
+}
+
+/** The newest voucher the gateway holds for a channel, from records or the RPC. */
+export async function newestVoucher(q: Queryable, channelId: number): Promise<{ amount: number; signature: string; router: string } | null> {
+  const rows = await q.all<Record<string, unknown>>(`WITH v AS (${ALL_VOUCHERS})
+    SELECT amount, sig, router FROM v WHERE channel_id = ? ORDER BY amount DESC, sig LIMIT 1`, [channelId]);
+  const r = rows[0];
+  return r ? { amount: num(r.amount), signature: String(r.sig), router: String(r.router) } : null;
 }
 
 export async function batchesToAnchor(q: Queryable, limit: number) {

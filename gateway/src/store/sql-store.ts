@@ -6,7 +6,7 @@ import * as settlement from './sql-settlement.js';
 import { num, one, type ColumnType, type Queryable, type SqlDriver } from './sql.js';
 import type { GatewayStore } from './store.js';
 import type {
-  Anomaly, AnomalyInput, BatchHead, ChainTx, DayUsage, OwnerEarnings, PendingTx, Range, RouterInfo, SessionUsage,
+  Anomaly, AnomalyInput, BatchHead, ChainTx, DayUsage, OwnerEarnings, PassedVoucher, PendingTx, Range, RouterInfo, SessionUsage,
   StoreOutcome, Totals, TxSettlement, TxStatus, VoucherToRedeem,
 } from './types.js';
 
@@ -123,6 +123,8 @@ export class SqlGatewayStore implements GatewayStore {
   pendingRaw(): Promise<Array<{ txid: string; raw: string; validUntilBlock: number }>> { return settlement.pendingRaw(this.db); }
   vouchersToRedeem(limit: number): Promise<VoucherToRedeem[]> { return settlement.vouchersToRedeem(this.db, limit); }
   batchesToAnchor(limit: number) { return settlement.batchesToAnchor(this.db, limit); }
+  putVoucher(v: PassedVoucher): Promise<boolean> { return settlement.putVoucher(this.db, v); }
+  newestVoucher(channelId: number) { return settlement.newestVoucher(this.db, channelId); }
 
   close(): Promise<void> { return this.db.close(); }
 }

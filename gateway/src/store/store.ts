@@ -1,6 +1,6 @@
 import type { Batch } from '../../../agent/src/usage/wire.js';
 import type {
-  Anomaly, AnomalyInput, BatchHead, ChainTx, DayUsage, OwnerEarnings, PendingTx, Range, RouterInfo, SessionUsage,
+  Anomaly, AnomalyInput, BatchHead, ChainTx, DayUsage, OwnerEarnings, PassedVoucher, PendingTx, Range, RouterInfo, SessionUsage,
   StoreOutcome, Totals, TxSettlement, TxStatus, VoucherToRedeem,
 } from './types.js';
 
@@ -51,6 +51,10 @@ export interface GatewayStore {
   /** Raw bytes of pending transactions, to resend or check after a restart. */
   pendingRaw(): Promise<Array<{ txid: string; raw: string; validUntilBlock: number }>>;
   vouchersToRedeem(limit: number): Promise<VoucherToRedeem[]>;
+  /** Keeps a voucher passed on over the channel RPC if it is the channel's newest; true when it was kept. */
+  putVoucher(v: PassedVoucher): Promise<boolean>;
+  /** The channel's newest voucher from usage records or the RPC, for a router that has not seen it. */
+  newestVoucher(channelId: number): Promise<{ amount: number; signature: string; router: string } | null>;
   /** Stored batches no pending or confirmed anchor covers, oldest first. */
   batchesToAnchor(limit: number): Promise<Array<{ router: string; routerKey: string; seq: number; prev: string; root: string; signature: string }>>;
 

@@ -133,6 +133,15 @@ export interface VoucherToRedeem {
   router: string;
 }
 
+/** A voucher a router passed on over the channel RPC, already checked against the chain. */
+export interface PassedVoucher {
+  channelId: number;
+  amount: number;
+  signature: string;
+  router: string;
+  at: number;
+}
+
 export interface Range { router?: string; fromMs?: number; toMs?: number; limit?: number }
 
 export interface Totals { batches: number; records: number; anomalies: number; pendingTxs: number }
