@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { plansSchema } from './plans.js';
-import { portalConfigSchema } from './portal/config.js';
+import { PORTAL_DEFAULTS, portalConfigSchema } from './portal/config.js';
 import { rateSchema } from './shaper/rate.js';
 
 const cidrOrIp = z.string().refine((s) => {
@@ -76,7 +76,7 @@ export const agentConfigSchema = z.object({
   pollIntervalMs: z.int().min(200).max(60_000).default(2_000),
   /** Path of the native counter reader (agent/native), or false for nft only; unset: the installed or in-tree build. */
   nativeCounters: z.union([z.literal(false), z.string().min(1)]).optional(),
-  portal: portalConfigSchema.prefault({}),
+  portal: portalConfigSchema.default(() => ({ ...PORTAL_DEFAULTS })),
   walledGarden: z.array(z.union([cidrOrIp, hostname])).max(256).default([]),
   blockedNetworks: z.array(cidrOrIp).max(256).default(DEFAULT_BLOCKED),
   plans: plansSchema,

@@ -40,6 +40,9 @@ export const portalConfigSchema = z.object({
 
 export type PortalConfig = z.infer<typeof portalConfigSchema>;
 
+/** The section's defaults, parsed, for the agent's config to default to (zod's default() does not parse its value). */
+export const PORTAL_DEFAULTS: PortalConfig = portalConfigSchema.parse({});
+
 /** The RFC 8908 API's URI, when the owner configured HTTPS; what DHCP option 114 and the RA option carry. */
 export function captiveApiUri(p: PortalConfig): string | null {
   return p.hostname && p.certFile ? `https://${p.hostname}:${p.port}/api/captive` : null;
