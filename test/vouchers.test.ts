@@ -8,6 +8,7 @@ import { MemoryChannelSource, type ChannelInfo } from '../agent/src/vouchers/cha
 import { ChainChannelSource } from '../agent/src/vouchers/chain-source.js';
 import { VoucherChecker, type CheckContext, type VoucherClaim } from '../agent/src/vouchers/check.js';
 import { VoucherStore } from '../agent/src/vouchers/store.js';
+import { voucherMessage as agentVoucherMessage } from '../agent/src/vouchers/message.js';
 
 const DOMAIN: Domain = { magic: 1903980139, contract: '0x218642d807b2cbe2adb53c9061afd99f154e9479' };
 const ROUTER = '03' + 'aa'.repeat(32);
@@ -115,4 +116,14 @@ t.test('the chain source: reads count as confirmed, a missing channel is looked 
   await src.channel(7n);
   t.equal(reads, 3, 'read again when stale');
   t.equal(await src.now(), 1000n);
+});
+
+t.test("the agent's voucher bytes match the contract's vector and the chain client's builder", async (t) => {
+  const v = JSON.parse(readFileSync('test/fixtures/chain/vectors.json', 'utf8')).voucher as { magic: number; contract: string; channelId: number; amount: number; message: string };
+  const d = { magic: v.magic, contract: v.contract };
+  t.equal(agentVoucherMessage(d, BigInt(v.channelId), BigInt(v.amount)).toString('hex'), v.message);
+  for (const [id, amount] of [[1n, 0n], [2n ** 64n - 1n, 2n ** 63n - 1n], [7n, 123n]] as const) {
+    t.same(agentVoucherMessage(d, id, amount), voucherMessage(d, id, amount));
+  }
+  t.throws(() => agentVoucherMessage(d, 1n, 2n ** 63n));
 });

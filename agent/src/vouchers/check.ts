@@ -1,5 +1,5 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { voucherMessage, type Domain } from '../../../gateway/src/chain/messages.js';
+import { voucherMessage, type Domain } from './message.js';
 import type { ChannelInfo, ChannelSource } from './channel-source.js';
 import type { HeldVoucher, VoucherStore } from './store.js';
 
