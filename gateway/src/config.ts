@@ -31,6 +31,11 @@ export const gatewayConfigSchema = z.object({
     /** Bearer token for the API's write endpoints; without one the API is read-only. */
     token: z.string().min(16).optional(),
   }).strict().default({ port: 8480, host: '127.0.0.1' }),
+  /** The channel service for routers over MQTT (docs/channel-rpc.md). */
+  rpc: z.object({
+    enabled: z.boolean().default(true),
+    chainTimeoutMs: z.int().min(1000).max(120_000).default(15_000),
+  }).strict().default({ enabled: true, chainTimeoutMs: 15_000 }),
   /** Absent: this gateway settles nothing (another one does, or none yet). */
   settlement: settlementConfigSchema.optional(),
   log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),

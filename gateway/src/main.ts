@@ -8,6 +8,8 @@ import { QlinkClient } from './chain/client.js';
 import { loadGatewayConfig, type GatewayConfig } from './config.js';
 import { startIngest } from './ingest/service.js';
 import { ChainRegistry } from './registry/chain.js';
+import { neonRpcChain } from './rpc/chain.js';
+import { startRpc } from './rpc/service.js';
 import { startSettlement } from './settle/service.js';
 import { openPgStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -35,6 +37,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const registry = new ChainRegistry(chain, store, config.registry, log);
   const deployment = { networkMagic: config.chain.magic, contract: config.chain.contract };
   const ingest = startIngest(store, registry, config.broker, deployment, log);
+  const rpc = config.rpc.enabled ? startRpc(config.broker, { store, registry, chain: neonRpcChain(chain, config.rpc.chainTimeoutMs),
+    domain: { magic: config.chain.magic, contract: config.chain.contract }, log: log.child({ part: 'rpc' }) }) : null;
   const settler = config.settlement?.enabled ? startSettlement(store, config.chain, config.settlement, log) : null;
   const api = await startApi({ store, statuses: ingest.statuses, counters: ingest.counters }, config.api, log);
   const addr = api.address();
@@ -44,6 +48,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     api,
     async stop() {
       await new Promise((r) => api.close(r));
+      await rpc?.stop();
       await settler?.stop();
       await ingest.stop();
       await store.close();

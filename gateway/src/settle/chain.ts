@@ -49,7 +49,7 @@ const ALREADY = /already (exists|in)|AlreadyExists|AlreadyInPool|already on chai
  * (SIGSTOP, a dead proxy) would hang a round for good. Give up instead; the
  * next round asks again.
  */
-function timed<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+export function timed<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, fail) => { t = setTimeout(() => fail(new Error(`chain RPC ${what}: no answer in ${ms} ms`)), ms); });
   return Promise.race([p, late]).finally(() => clearTimeout(t));

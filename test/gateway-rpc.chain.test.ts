@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAsync } from 'mqtt';
+import { pino } from 'pino';
+import t from 'tap';
+import { startChain } from '../scripts/lib/chain.js';
+import { account, newKeyPair, openScript, QlinkClient, signMessage, voucherMessage } from '../gateway/src/chain/index.js';
+import { ChainRegistry } from '../gateway/src/registry/chain.js';
+import { neonRpcChain } from '../gateway/src/rpc/chain.js';
+import { startRpc } from '../gateway/src/rpc/service.js';
+import { openSqliteStore } from '../gateway/src/store/sqlite.js';
+import { Broker, freePort, until } from './helpers/mosquitto.js';
+
+// The channel service over a real mosquitto and a real neo-go chain: channel
+// look-ups, a guest's transaction relayed and reported confirmed, vouchers
+// passed on and stored, and bad requests answered with errors.
+const chain = await startChain();
+t.teardown(() => chain.stop());
+const { state } = chain;
+const client = new QlinkClient(state);
+const w = (n: string) => account(state.wallets[n]!.wif);
+const [owner, router, router2, guest, guest2] = [w('owner'), w('router1'), w('router2'), w('guest1'), w('guest2')];
+await client.registerRouter(owner, router, 1000n, 50n);
+
+const dir = mkdtempSync(join(tmpdir(), 'qlink-rpc-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const broker = new Broker(await freePort(), join(dir, 'mosquitto.conf'));
+await broker.start();
+t.teardown(() => broker.stop());
+const store = await openSqliteStore(':memory:');
+t.teardown(() => store.close());
+const log = pino({ level: process.env.QLINK_TEST_LOG ?? 'silent' });
+const domain = { magic: state.magic, contract: state.contract };
+const svc = startRpc({ url: broker.url, clientId: 'gw-rpc-test', maxPayloadBytes: 1 << 20 }, {
+  store, registry: new ChainRegistry(client, store, { ttlMs: 60_000, negativeTtlMs: 10_000 }), chain: neonRpcChain(client, 10_000), domain, log,
+});
+t.teardown(() => svc.stop());
+await until('rpc connected', () => svc.client.connected);
+
+type Answer = { v: 1; id: string | null; ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } };
+const r = await connectAsync(broker.url, { clientId: 'sim-router', protocolVersion: 5 });
+t.teardown(() => r.endAsync());
+const answers: Answer[] = [];
+await r.subscribeAsync(`qlink/v1/${router.address}/rpc/result`, { qos: 1 });
+r.on('message', (_t, p) => answers.push(JSON.parse(p.toString()) as Answer));
+await new Promise((ok) => setTimeout(ok, 300)); // the gateway's shared subscription settles
+let n = 0;
+async function ask(body: object | string | Buffer, count = 1, ms = 60_000): Promise<Answer[]> {
+  const id = `q${++n}`;
+  const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify({ v: 1, id, ...body });
+  const before = answers.length;
+  await r.publishAsync(`qlink/v1/${router.address}/rpc`, payload, { qos: 1 });
+  const mine = () => answers.slice(before).filter((a) => typeof body === 'object' && !Buffer.isBuffer(body) ? a.id === id : true);
+  await until(`answer to ${id}`, () => mine().length >= count, ms);
+  return mine();
+}
+
+const key = newKeyPair();
+const expiry = (await client.chainTime()) + 3_600_000n;
+const opened = await client.openChannel(guest, { router: router.publicKey, voucherKey: key.publicKey, expiry, amount: 100_000_000n });
+const id = Number(opened.events.find((e) => e.name === 'ChannelOpened')!.params.id);
+const sign = (amount: number) => signMessage(key.privateKey, voucherMessage(domain, BigInt(id), BigInt(amount))).toString('hex');
+
+t.test('channel look-up: the chain\'s record, the newest voucher, null for none', async (t) => {
+  const [a] = await ask({ method: 'channel', params: { channelId: id } });
+  t.match(a, { ok: true, result: { channel: { id: String(id), deposit: '100000000', redeemed: '0', voucherKey: key.publicKey, closed: false }, voucher: null } });
+  const [b] = await ask({ method: 'channel', params: { channelId: 9999 } });
+  t.match(b, { ok: true, result: { channel: null } });
+});
+
+t.test('relay: a guest\'s signed open is sent, then reported confirmed with its channel id', async (t) => {
+  const k2 = newKeyPair();
+  const built = await client.tx.build(openScript(state.contract, guest2.address, { router: router.publicKey, voucherKey: k2.publicKey, expiry, amount: 50_000_000n }), [guest2]);
+  const [relayed, done] = await ask({ method: 'relay', params: { tx: built.raw.toString('base64') } }, 2);
+  t.match(relayed, { ok: true, result: { state: 'relayed', txid: built.txid } });
+  t.match(done, { ok: true, result: { state: 'confirmed', txid: built.txid, vmstate: 'HALT' } });
+  const cid = BigInt(String(done!.result!.channelId));
+  t.equal((await client.getChannel(cid))?.voucherKey, k2.publicKey, 'the channel is on chain');
+  const [again] = await ask({ method: 'relay', params: { tx: built.raw.toString('base64'), waitMs: 0 } });
+  t.match(again, { ok: false, error: { code: 'refused' } }, 'the same bytes again: the node\'s refusal, passed on');
+  const [junk] = await ask({ method: 'relay', params: { tx: Buffer.from('not a transaction').toString('base64') } });
+  t.match(junk, { ok: false, error: { code: 'refused' } });
+});
+
+t.test('vouchers: checked against the chain, newest kept, then settled from the store', async (t) => {
+  const [a] = await ask({ method: 'vouchers', params: { router: router.publicKey, vouchers: [
+    { channelId: id, amount: 3000, signature: sign(3000) }, { channelId: id, amount: 2000, signature: sign(2000) },
+    { channelId: id, amount: 5000, signature: sign(4000) }, { channelId: 9999, amount: 10, signature: sign(10) },
+    { channelId: id, amount: 200_000_000, signature: sign(200_000_000) }] } });
+  t.match(a?.result?.results, [
+    { channelId: id, amount: 3000, kept: true }, { amount: 2000, kept: false }, { amount: 5000, kept: false, error: 'bad voucher signature' },
+    { channelId: 9999, kept: false, error: 'unknown channel' }, { kept: false, error: 'above deposit' }]);
+  const [b] = await ask({ method: 'channel', params: { channelId: id } });
+  t.match(b?.result?.voucher, { amount: 3000, signature: String });
+  t.same((await store.vouchersToRedeem(10)).map((v) => [v.channelId, v.amount]), [[id, 3000]], 'due for settlement');
+  const [c] = await ask({ method: 'vouchers', params: { router: router2.publicKey, vouchers: [{ channelId: id, amount: 4000, signature: sign(4000) }] } });
+  t.match(c, { ok: false, error: { code: 'bad-request' } }, 'another router\'s key on this topic');
+});
+
+t.test('malformed, oversized and unknown requests get errors; the service keeps answering', async (t) => {
+  t.match((await ask('not json'))[0], { id: null, ok: false, error: { code: 'bad-request' } });
+  t.match((await ask({ method: 'nope', params: {} }))[0], { id: 'q' + n, ok: false, error: { code: 'bad-request' } });
+  t.match((await ask({ method: 'channel', params: { channelId: -1 } }))[0], { ok: false, error: { code: 'bad-request' } });
+  t.match((await ask(Buffer.alloc(70 * 1024, 0x7b)))[0], { id: null, ok: false, error: { code: 'too-large' } });
+  t.match((await ask({ method: 'channel', params: { channelId: id } }))[0], { ok: true });
+});
