@@ -105,3 +105,15 @@ t.test('malformed, oversized and unknown requests get errors; the service keeps 
   t.match((await ask(Buffer.alloc(70 * 1024, 0x7b)))[0], { id: null, ok: false, error: { code: 'too-large' } });
   t.match((await ask({ method: 'channel', params: { channelId: id } }))[0], { ok: true });
 });
+
+t.test('chain RPC not answering: an error the router can retry on, then answers again', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const pid = Number(readFileSync(join(chain.dir, 'chain', 'node.pid'), 'utf8').trim());
+  process.kill(pid, 'SIGSTOP');
+  let resumed = false;
+  t.teardown(() => { if (!resumed) process.kill(pid, 'SIGCONT'); });
+  t.match((await ask({ method: 'channel', params: { channelId: id } }))[0], { ok: false, error: { code: 'chain-unavailable' } });
+  process.kill(pid, 'SIGCONT');
+  resumed = true;
+  t.match((await ask({ method: 'channel', params: { channelId: id } }))[0], { ok: true, result: { channel: { id: String(id) } } });
+});
