@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import * as tb from '../scripts/lib/testbed/index.js';
 
 const id = `tt${process.pid}`;
-const prefix = `ql-${id}-`;
+// A run under QLINK_TESTBED_PREFIX (a second suite run on the machine) puts it before the id.
+const prefix = `ql-${process.env.QLINK_TESTBED_PREFIX ?? ""}${id}-`;
 
 const leftovers = (): string[] => {
   const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0] ?? '');
