@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +29,14 @@ const bal = async (a: { address: string }) => Number(await f.client.balanceOf(a.
 const log = pino({ level: process.env.QLINK_TEST_LOG ?? 'silent' });
 const cfg = settlementConfigSchema.parse({ wif: gateway.WIF, intervalMs: 1000, checkMs: 500 });
 const settler = new Settler(store, neonSettleChain(f.client, gateway, 5000), { magic: state.magic, contract: state.contract }, cfg, log);
+
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
 
 /** Ticks until nothing is pending and nothing is owed. */
 async function settleAll(ms = 60_000): Promise<TickResult[]> {
@@ -68,13 +77,20 @@ t.test('the owner gains exactly the newest vouchers; the gateway pays the fees; 
   t.equal((await store.transactions({ status: 'confirmed' })).length, 2);
 });
 
-t.test('kill -9 between relay and confirmation, restart: paid exactly once', async (t) => {
+t.test('kill -9 of qlink-gateway between relay and confirmation, restart: paid exactly once', async (t) => {
   await f.vouchers(store, [{ id: b.id, amount: GAS / 2, sig: b.sign(GAS / 2) }, { id: c.id, amount: GAS / 5, sig: c.sign(GAS / 5) }]);
   const owner0 = await bal(owner);
-  const env = { ...process.env, QLINK_TEST_CHAIN: JSON.stringify({ rpc: state.rpc, magic: state.magic, contract: state.contract }),
-    QLINK_TEST_SETTLE_WIF: gateway.WIF };
+  // The real qlink-gateway, settling from the shared SQLite file; its broker is a closed port (ingest retries, settlement does not care).
+  const cfgFile = join(dir, 'gateway.json');
+  writeFileSync(cfgFile, JSON.stringify({
+    broker: { url: `mqtt://127.0.0.1:${await closedPort()}` }, store: { sqlite: db }, rpc: { enabled: false },
+    chain: { rpc: state.rpc, magic: state.magic, contract: state.contract }, api: { port: 0 },
+    settlement: { wifEnv: 'QLINK_TEST_SETTLE_WIF', intervalMs: 1000, checkMs: 500 },
+  }));
+  const env = { ...process.env, QLINK_TEST_SETTLE_WIF: gateway.WIF };
   const run = (extra: Record<string, string>) => {
-    const p = spawn(process.execPath, [join(import.meta.dirname, 'gateway-settle-child.js'), db], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const main = join(import.meta.dirname, '..', 'gateway', 'src', 'main.js');
+    const p = spawn(process.execPath, [main, '--config', cfgFile], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'inherit'] });
     t.teardown(() => void p.kill('SIGKILL'));
     let out = '';
     p.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -96,7 +112,7 @@ t.test('kill -9 between relay and confirmation, restart: paid exactly once', asy
   const second = run({});
   await waitFor(second, 'settlement tx confirmed');
   await sleep(3000); // let it run a few more rounds: it must build nothing new
-  second.p.kill('SIGTERM');
+  second.p.kill('SIGKILL');
   await new Promise((r) => second.p.once('exit', r));
   t.notMatch(second.out(), /settlement tx recorded/, 'the restarted gateway built no new transaction');
   const txs = await store.transactions({});
