@@ -98,7 +98,7 @@ t.test('pay, use, run out, top up, log out: in chromium on a real chain', async 
     let s = await state();
     for (let i = 0; i < 10 && s.online; i++, s = await state()) await sleep(1000);
     t.equal(s.online, false, 'held when the credit ran out');
-    t.equal(s.endReason, 'credit');
+    t.equal(s.endReason, 'credit', 'held for credit');
     t.ok(BigInt(s.paid) <= 300_000n, `the newest voucher (${s.paid}) is never above the deposit`);
     t.comment(`metered past the deposit before the hold: ${BigInt(s.cost) - 300_000n} units (a burst between two meter readings)`);
     t.equal((await sh(ID, 'c1', `curl -4 -s -o /dev/null -w '%{http_code}' http://connectivitycheck.gstatic.com/generate_204`)).stdout, '302', 'probe: captive again');

@@ -141,7 +141,8 @@ export class PaymentDesk {
       secondsLeft: open?.endsAt ? Math.max(0, Math.round((open.endsAt - now) / 1000)) : null,
       bytesLeft: open?.quotaBytes ? Math.max(0, open.quotaBytes - used) : null,
       bytesUsed: used,
-      endReason: open ? null : last?.endReason ?? null,
+      // A session being ended (between the gate's revoke and the store's close) already carries its reason.
+      endReason: open?.state === 'active' ? null : last?.endReason ?? null,
       deposit: null,
     };
   }
