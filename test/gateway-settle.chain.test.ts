@@ -115,6 +115,8 @@ t.test('kill -9 of qlink-gateway between relay and confirmation, restart: paid e
   second.p.kill('SIGKILL');
   await new Promise((r) => second.p.once('exit', r));
   t.notMatch(second.out(), /settlement tx recorded/, 'the restarted gateway built no new transaction');
+  t.notOk((first.out() + second.out()).includes(gateway.WIF) || (first.out() + second.out()).includes(gateway.privateKey), 'the wallet key is in no log line');
+  t.match(first.out(), /"payer":"/, 'the payer is logged by address');
   const txs = await store.transactions({});
   t.match(txs.filter((x) => x.txid === pending[0]!.txid), [{ status: 'confirmed' }], 'the same transaction, confirmed');
   t.equal(txs.filter((x) => x.status === 'pending').length, 0);

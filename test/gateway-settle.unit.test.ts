@@ -5,6 +5,7 @@ import { newKeyPair, signMessage, voucherMessage, type Channel } from '../gatewa
 import type { BuiltTx, Executed, SettleChain } from '../gateway/src/settle/chain.js';
 import { settlementConfigSchema } from '../gateway/src/settle/config.js';
 import { Settler } from '../gateway/src/settle/settler.js';
+import { gatewayConfigSchema } from '../gateway/src/config.js';
 import { openSqliteStore } from '../gateway/src/store/sqlite.js';
 import { deployment, SimRouter } from './gateway-sim.js';
 
@@ -97,4 +98,14 @@ t.test('nothing due before the interval unless a threshold is reached', async (t
   const at = (c: Partial<typeof cfg>) => new Settler(store, chain, domain, { ...cfg, intervalMs: 3_600_000, ...c }, log, { clock: () => 1000 });
   t.match(await at({ maxPendingVouchers: 5, maxPendingBatches: 5 }).tick(), { kind: 'idle' }, 'two vouchers, one batch, interval not over');
   t.match(await at({ maxPendingVouchers: 2, maxPendingBatches: 5 }).tick(), { kind: 'sent', vouchers: 1 }, 'two vouchers reach the threshold');
+});
+
+t.test('config: settlement needs a wallet key, the rpc service is on by default', async (t) => {
+  const base = { broker: { url: 'mqtt://127.0.0.1:1883' }, store: { sqlite: ':memory:' }, chain: { rpc: 'http://127.0.0.1:1', magic: 1, contract: deployment.contract } };
+  t.notOk(gatewayConfigSchema.safeParse({ ...base, settlement: {} }).success, 'no wif, no wifEnv: refused');
+  const c = gatewayConfigSchema.parse({ ...base, settlement: { wifEnv: 'QLINK_WIF' } });
+  t.match(c.settlement, { enabled: true, intervalMs: 600_000, maxChannelsPerTx: 450, maxPendingVouchers: 500 });
+  t.match(c.rpc, { enabled: true, chainTimeoutMs: 15_000 });
+  t.notOk(gatewayConfigSchema.safeParse({ ...base, settlement: { wifEnv: 'X', maxChannelsPerTx: 1000 } }).success, 'over the measured 495');
+  t.equal(gatewayConfigSchema.parse(base).settlement, undefined, 'absent: this gateway does not settle');
 });
