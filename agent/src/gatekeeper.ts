@@ -2,7 +2,7 @@ import type { GateBackend, GatePolicy, Grant, SessionCounters } from './gate/bac
 import { GateConflictError } from './gate/backend.js';
 import type { Logger } from './log.js';
 import type { ShapedClass, Shaper } from './shaper/shaper.js';
-import type { Session, SessionLimits, SessionStore } from './store/sessions.js';
+import type { LimitView, Session, SessionLimits, SessionStore } from './store/sessions.js';
 
 const RULE_CHECK_EVERY = 3;
 
@@ -162,7 +162,7 @@ export class Gatekeeper {
     }
     const now = this.clock();
     this.sessions.applyReadings(readings, now);
-    for (const s of this.sessions.open()) {
+    for (const s of this.sessions.limitViews()) {
       if (s.state === 'ending') await this.#end(s.id);
       else {
         const reason = limitReached(s, now, this.opts.idleTimeoutMs ?? null);
@@ -182,7 +182,7 @@ export class Gatekeeper {
   }
 }
 
-export function limitReached(s: Session, now: number, idleMs: number | null): 'time' | 'quota' | 'idle' | null {
+export function limitReached(s: LimitView, now: number, idleMs: number | null): 'time' | 'quota' | 'idle' | null {
   if (s.endsAt !== null && now >= s.endsAt) return 'time';
   if (s.quotaBytes !== null && s.bytesDown + s.bytesUp >= s.quotaBytes) return 'quota';
   if (idleMs !== null && now - s.lastActiveAt >= idleMs) return 'idle';

@@ -35,7 +35,9 @@ export class UsageRecorder implements UsageHook {
   }
 
   /** Must be called inside the caller's transaction; `final` closes the session's last interval whatever its length. */
-  cut(sessionId: number, now: number, final: boolean): void {
+  cut(sessionId: number, now: number, final: boolean, openFrom?: number): void {
+    // Most polls cut nothing: answer that without reading the session again.
+    if (!final && openFrom !== undefined && Math.max(now, openFrom) - openFrom < this.opts.intervalMs) return;
     const c = this.#cursor.get(sessionId);
     if (!c) return;
     const from = c.usage_from ?? c.started_at;
