@@ -7,27 +7,12 @@ import type { ChannelSource } from '../vouchers/channel-source.js';
 import type { VoucherChecker, VoucherClaim, Refusal } from '../vouchers/check.js';
 import type { ChannelLedger } from '../vouchers/ledger.js';
 import type { VoucherStore } from '../vouchers/store.js';
+import { buildState, type GuestState } from './guest-state.js';
 import { HttpError } from './http.js';
 
-interface Pending { plan: Plan; voucherKey: string; until: number }
+export type { GuestState };
 
-export interface GuestState {
-  online: boolean;
-  paying: boolean;
-  plan: string | null;
-  channelId: string | null;
-  /** Everything as decimal strings of the token's smallest unit (GAS: 10^-8). */
-  paid: string;
-  cost: string;
-  credit: string;
-  creditWindow: string;
-  secondsLeft: number | null;
-  bytesLeft: number | null;
-  bytesUsed: number;
-  endReason: string | null;
-  /** The channel's deposit as the chain has it now (it grows with a top up); null without a channel. */
-  deposit: string | null;
-}
+interface Pending { plan: Plan; voucherKey: string; until: number }
 
 /**
  * The guest side of paying: a pending payment per MAC (its plan and voucher
@@ -126,25 +111,14 @@ export class PaymentDesk {
   state(mac: string): GuestState {
     const now = this.deps.clock();
     const open = this.deps.sessions.openFor(mac);
-    const ch = (open && this.#channelOf(open.id)) ?? this.#lastChannel.get(mac) ?? null;
-    const paid = ch === null ? 0n : this.deps.vouchers?.newest(ch)?.amount ?? 0n;
-    const cost = ch === null ? 0n : this.deps.ledger?.cost(ch, now) ?? 0n;
-    const last = open ?? (ch === null ? undefined : this.#lastSession(ch));
-    const used = last ? last.bytesDown + last.bytesUp : 0;
-    return {
-      online: open?.state === 'active',
-      paying: this.paying(mac),
-      plan: last?.plan ?? this.#pending.get(mac)?.plan.id ?? null,
-      channelId: ch === null ? null : ch.toString(),
-      paid: paid.toString(), cost: cost.toString(), credit: (paid > cost ? paid - cost : 0n).toString(),
-      creditWindow: String(this.deps.config.portal.creditWindow),
-      secondsLeft: open?.endsAt ? Math.max(0, Math.round((open.endsAt - now) / 1000)) : null,
-      bytesLeft: open?.quotaBytes ? Math.max(0, open.quotaBytes - used) : null,
-      bytesUsed: used,
-      // A session being ended (between the gate's revoke and the store's close) already carries its reason.
-      endReason: open?.state === 'active' ? null : last?.endReason ?? null,
-      deposit: null,
-    };
+    const channel = (open && this.#channelOf(open.id)) ?? this.#lastChannel.get(mac) ?? null;
+    return buildState({
+      now, open, channel, paying: this.paying(mac), pendingPlan: this.#pending.get(mac)?.plan.id ?? null,
+      last: open ?? (channel === null ? undefined : this.#lastSession(channel)),
+      paid: channel === null ? 0n : this.deps.vouchers?.newest(channel)?.amount ?? 0n,
+      cost: channel === null ? 0n : this.deps.ledger?.cost(channel, now) ?? 0n,
+      creditWindow: this.deps.config.portal.creditWindow,
+    });
   }
 
   #channelOf(sessionId: number): bigint | null {
