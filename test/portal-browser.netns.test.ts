@@ -1,17 +1,24 @@
 import t from 'tap';
-import { useTestbed } from './helpers/testbed.js';
-import { ensurePortalBuilt } from './helpers/portal.js';
+import type { Test } from 'tap';
+import { useTestbed, type Testbed } from './helpers/testbed.js';
+import { ensurePortalBuilt, selfSigned } from './helpers/portal.js';
+import { publicKeyFromHex, verifyMessage } from '../gateway/src/chain/keys.js';
+import { voucherMessage } from '../agent/src/vouchers/message.js';
 import { guestBrowser, SHOTS } from './portal-browser.js';
 
 const ID = 'pbr';
 const PORT = 8088;
+const HOST = 'portal.qlink.test';
+const chain = { networkMagic: 1903980139, contract: '0x218642d807b2cbe2adb53c9061afd99f154e9479' };
 
 t.test('in chromium from a guest: the probe lands on the portal, en and zh, page weight, no secure context', async (t) => {
   ensurePortalBuilt();
   const bed = await useTestbed(t, ID, {
     clients: 1, agent: true,
     agentConfig: {
-      portal: { port: PORT, name: { en: 'Café Lumen', zh: '流明咖啡' }, terms: { en: 'Be kind to the Wi-Fi.', zh: '请善待网络。' } },
+      chain,
+      // No chain answers here: the vouchers are checked by their signatures in this test, not accepted.
+      portal: { port: PORT, name: { en: 'Café Lumen', zh: '流明咖啡' }, terms: { en: 'Be kind to the Wi-Fi.', zh: '请善待网络。' }, hostname: HOST, ...selfSigned(HOST), rpcUrl: 'http://203.0.113.99:1' },
       plans: [{ id: 'hour', name: 'Hour', pricePerMinute: '0.0001', minutes: 60 }, { id: 'data', name: '1 GB', pricePerMb: '0.00001', quotaBytes: 1_000_000_000 }],
     },
   });
@@ -47,4 +54,32 @@ t.test('in chromium from a guest: the probe lands on the portal, en and zh, page
       await b.close();
     }
   }
+  await t.test('vouchers signed in the page: pure JS on plain HTTP, WebCrypto over HTTPS, both verify', (t) => signatures(t, bed));
 });
+
+async function signatures(t: Test, bed: Testbed): Promise<void> {
+  const cases = [
+    { url: `http://${bed.router.lan4}:${PORT}/`, secure: false, signer: 'noble', extra: {} },
+    { url: `https://${HOST}:${PORT}/`, secure: true, signer: 'webcrypto', extra: { ignoreHTTPSErrors: true, args: [`--host-resolver-rules=MAP ${HOST} ${bed.router.lan4}`] } },
+  ];
+  for (const c of cases) {
+    const b = await guestBrowser(bed.clients[0]!.ns, 'en-US', c.extra);
+    try {
+      const page = await b.context.newPage();
+      await page.goto(c.url, { waitUntil: 'load' });
+      t.equal(await page.evaluate('window.isSecureContext'), c.secure, `${c.url}: secure context ${c.secure}`);
+      await page.click('#choose-hour');
+      const request = JSON.parse((await page.locator('#pay-request').textContent({ timeout: 10_000 })) ?? '{}') as { data: [string, string, string, number] };
+      await page.fill('#channel-id', '7');
+      const sent = page.waitForRequest((r) => r.url().endsWith('/api/voucher') && r.method() === 'POST');
+      await page.click('#paid');
+      const body = JSON.parse((await sent).postData() ?? '{}') as { channelId: string; amount: string; signature: string };
+      t.equal(await page.getAttribute('html', 'data-signer'), c.signer, `${c.url}: signed by ${c.signer}`);
+      const message = voucherMessage({ magic: chain.networkMagic, contract: chain.contract }, BigInt(body.channelId), BigInt(body.amount));
+      t.ok(verifyMessage(publicKeyFromHex(request.data[2]), message, Buffer.from(body.signature, 'hex')), `${c.signer}: the voucher verifies with the page's voucher key`);
+      await page.screenshot({ path: `${SHOTS}/voucher-${c.signer}.png`, fullPage: true });
+    } finally {
+      await b.close();
+    }
+  }
+}

@@ -10,15 +10,15 @@ export const SHOTS = 'test-output/portal';
  * starts a wrapper that execs `ip netns exec <ns> chromium`, so the browser's
  * every connection is the guest's. A fresh profile each time, removed after.
  */
-export async function guestBrowser(ns: string, locale = 'en-US'): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function guestBrowser(ns: string, locale = 'en-US', extra: { args?: string[]; ignoreHTTPSErrors?: boolean } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'qlink-chromium-'));
   const wrapper = join(dir, 'chromium-in-netns');
   writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns} /usr/bin/chromium "$@"\n`);
   chmodSync(wrapper, 0o755);
   mkdirSync(SHOTS, { recursive: true });
   const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: wrapper, headless: true, locale, viewport: { width: 390, height: 844 },
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'],
+    executablePath: wrapper, headless: true, locale, viewport: { width: 390, height: 844 }, ignoreHTTPSErrors: extra.ignoreHTTPSErrors ?? false,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu', ...(extra.args ?? [])],
   });
   return {
     context,

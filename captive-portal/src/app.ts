@@ -1,7 +1,7 @@
 import { renderSVG } from 'uqr';
 import { call, type GuestState, type PayRequest } from './api.js';
 import { TEXT, type Key, type Lang } from './i18n.js';
-import { newKey, publicKey, sign, voucherMessage } from './signer.js';
+import { newKey, publicKey, signVoucher, voucherMessage } from './signer.js';
 
 interface Plan { id: string; name: string; pricePerMb: number; pricePerMinute: number; minutes: number | null; quotaBytes: number | null }
 interface Data { lang: Lang; view: string; name: string; terms: string | null; logo: boolean; plans: Plan[]; paying: boolean; deposit: number; creditWindow: number }
@@ -76,7 +76,10 @@ async function voucher(amount: bigint, deposit?: string | null): Promise<GuestSt
   // Never above the deposit: the agent would refuse it, and the contract could not pay it.
   const cap = BigInt(deposit ?? c.deposit);
   const a = amount > cap ? cap : amount;
-  return call<GuestState>('POST', '/api/voucher', { channelId: c.channelId, amount: a.toString(), signature: sign(key, voucherMessage({ magic: c.network, contract: c.contract }, id, a)) });
+  const { signature, by } = await signVoucher(key, voucherMessage({ magic: c.network, contract: c.contract }, id, a));
+  // Which signer ran, for the tests (WebCrypto in a secure context, pure JS otherwise).
+  document.documentElement.dataset.signer = by;
+  return call<GuestState>('POST', '/api/voucher', { channelId: c.channelId, amount: a.toString(), signature });
 }
 
 async function firstVoucher(channelId: string): Promise<void> {
