@@ -32,7 +32,6 @@ export const UCI_FIELDS: readonly UciField[] = [
   f('agent', 'idle_timeout_seconds', 'idleTimeoutSeconds', 'intOrNever'),
   f('agent', 'native_counters', 'nativeCounters', 'pathOrOff'),
   f('portal', 'port', 'portal.port', 'int'),
-  f('portal', 'host', null), // read by uci-defaults for DHCP option 114
   f('portal', 'name', 'portal.name'),
   f('portal', 'logo_file', 'portal.logoFile'),
   f('portal', 'terms', 'portal.terms'),
