@@ -5,7 +5,6 @@
  *  - counters with 1,000 sessions: the bare read, and the agent's whole poll
  */
 import { writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import pino from 'pino';
 import * as tb from '../scripts/lib/testbed/index.js';
 import type { GateBackend, Grant } from '../agent/src/gate/backend.js';
@@ -13,7 +12,7 @@ import { IptablesGate } from '../agent/src/gate/iptables.js';
 import { NftablesGate } from '../agent/src/gate/nftables.js';
 import { runCommand, type CommandRunner } from '../agent/src/kernel/run.js';
 import { TcShaper } from '../agent/src/shaper/tc.js';
-import { call, fakeLeases, fakeMac, summary } from './lib.js';
+import { call, fakeLeases, fakeMac, summary, udpArrivals } from './lib.js';
 
 const ID = 'bench_be';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,12 +72,8 @@ async function agent(c: Candidate): Promise<void> {
     const rates = { down: 20_000_000, up: 20_000_000 };
     for (const line of fakes.slice(0, 500)) await call(sock, { cmd: 'auth', guest: fakeMac(line), ...rates });
     await call(sock, { cmd: 'auth', guest: c1.mac, ...rates });
-    const rx = tb.spawn(ID, 'upstream', ['node', '-e', `const s=require('dgram').createSocket('udp4');s.on('message',()=>process.stdout.write((performance.timeOrigin+performance.now()).toFixed(3)+'\\n'));s.bind(9000)`]);
-    const tx = tb.spawn(ID, 'c1', ['node', '-e', `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(16);setInterval(()=>s.send(b,9000,'203.0.113.10',()=>{}),1)`]);
-    let waiter: ((t: number) => void) | null = null;
-    let since = Infinity;
-    createInterface({ input: rx.stdout! }).on('line', (l) => { const t = Number(l); if (waiter && t >= since) { waiter(t); waiter = null; } });
-    const firstAfter = (t0: number) => new Promise<number>((r) => { since = t0; waiter = r; });
+    const udp = udpArrivals(tb, ID, 'c1', '203.0.113.10');
+    const firstAfter = udp.firstAfter;
     await sleep(500);
     const lat: number[] = [];
     for (let i = 0; i < 100; i++) {
@@ -89,7 +84,7 @@ async function agent(c: Candidate): Promise<void> {
       await call(sock, { cmd: 'auth', guest: c1.mac, ...rates });
       lat.push((await arrived) - t0);
     }
-    tx.kill(); rx.kill();
+    udp.stop();
     say(`${c.name}: auth with shaping at 500 sessions, control socket -> first packet forwarded (ms, ${lat.length} runs): ${summary(lat)}`);
     for (const line of fakes.slice(500)) await call(sock, { cmd: 'auth', guest: fakeMac(line) });
     const walls: number[] = [];

@@ -7,9 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import * as tb from '../scripts/lib/testbed/index.js';
-import { call, cpuMs, fakeLeases, fakeMac, rssMb, summary } from './lib.js';
+import { call, cpuMs, fakeLeases, fakeMac, rssMb, summary, udpArrivals } from './lib.js';
 
 const ID = 'bench';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,12 +38,8 @@ async function main() {
     say('sessions in the table: 500 (plus the measured guest)');
 
     // A UDP stream from the guest, one datagram a millisecond; the upstream notes when each arrives.
-    const rx = tb.spawn(ID, 'upstream', ['node', '-e', `const s=require('dgram').createSocket('udp4');s.on('message',()=>process.stdout.write((performance.timeOrigin+performance.now()).toFixed(3)+'\\n'));s.bind(9000)`]);
-    const tx = tb.spawn(ID, 'c1', ['node', '-e', `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(16);setInterval(()=>s.send(b,9000,'203.0.113.10',()=>{}),1)`]);
-    let waiter: ((t: number) => void) | null = null;
-    let since = Infinity;
-    createInterface({ input: rx.stdout! }).on('line', (l) => { const t = Number(l); if (waiter && t >= since) { waiter(t); waiter = null; } });
-    const firstAfter = (t0: number) => new Promise<number>((r) => { since = t0; waiter = r; });
+    const udp = udpArrivals(tb, ID, 'c1', '203.0.113.10');
+    const firstAfter = udp.firstAfter;
     await sleep(500);
     const viaSocket: number[] = [];
     const viaCli: number[] = [];
@@ -62,7 +57,7 @@ async function main() {
         await new Promise((r) => cli.on('exit', r));
       }
     }
-    tx.kill(); rx.kill();
+    udp.stop();
     say(`auth latency, control socket -> first packet forwarded (ms, ${viaSocket.length} runs): ${summary(viaSocket)}`);
     say(`auth latency, qlink CLI process -> first packet forwarded (ms, ${viaCli.length} runs): ${summary(viaCli)}`);
     say(`agent RSS with 501 sessions: ${rssMb(pid).toFixed(1)} MB`);

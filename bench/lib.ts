@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { callDaemon } from '../agent/src/control/client.js';
 import type { Request } from '../agent/src/control/protocol.js';
 
@@ -39,4 +40,21 @@ export function cpuMs(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   const ticks = [11, 12, 13, 14].reduce((a, i) => a + Number(f[i]), 0);
   return (ticks * 1000) / 100;
+}
+
+/**
+ * A stream of UDP datagrams from a guest to the upstream, one a millisecond,
+ * and when each arrives: `firstAfter(t)` resolves with the arrival time of the
+ * first datagram forwarded at or after `t` (epoch ms, one clock for every namespace).
+ */
+export function udpArrivals(tb: typeof import('../scripts/lib/testbed/index.js'), id: string, guest: string, upstream: string) {
+  const rx = tb.spawn(id, 'upstream', ['node', '-e', `const s=require('dgram').createSocket('udp4');s.on('message',()=>process.stdout.write((performance.timeOrigin+performance.now()).toFixed(3)+'\\n'));s.bind(9000)`]);
+  const tx = tb.spawn(id, guest, ['node', '-e', `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(16);setInterval(()=>s.send(b,9000,'${upstream}',()=>{}),1)`]);
+  let waiter: ((t: number) => void) | null = null;
+  let since = Infinity;
+  createInterface({ input: rx.stdout! }).on('line', (l) => { const t = Number(l); if (waiter && t >= since) { waiter(t); waiter = null; } });
+  return {
+    firstAfter: (t0: number) => new Promise<number>((r) => { since = t0; waiter = r; }),
+    stop: () => { tx.kill(); rx.kill(); },
+  };
 }
