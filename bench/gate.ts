@@ -30,7 +30,8 @@ async function main() {
     const fakes = fakeLeases(1000, expiry);
     writeFileSync(leases, [`${expiry} ${c1.mac} ${c1.ip4} c1 *`, ...fakes].join('\n') + '\n');
     const noAgent = { down: await iperf(true, 5), up: await iperf(false, 5) };
-    const info = await tb.agentStart(ID, { leasesFile: leases, pollIntervalMs: 2000 });
+    // Shaping off: this measures the gate's own cost (with shaping on, unshaped guests share a 10 Gbit/s HTB class).
+    const info = await tb.agentStart(ID, { leasesFile: leases, pollIntervalMs: 2000, shaping: { enabled: false } });
     const sock = info.agent!.socket;
     const pid = info.agent!.pid!;
     for (const line of fakes.slice(0, 500)) await call(sock, { cmd: 'auth', guest: fakeMac(line) });
