@@ -40,11 +40,14 @@ export class Gatekeeper {
     return run;
   }
 
-  #wanted(): { grants: Grant[]; ending: number[] } {
+  /** What the kernel should hold, from one read of the open sessions. */
+  #wanted(): { grants: Grant[]; ending: number[]; classes: ShapedClass[] } {
     const open = this.sessions.open();
+    const active = open.filter((s) => s.state === 'active');
     return {
-      grants: open.filter((s) => s.state === 'active').map((s) => ({ sessionId: s.id, mac: s.mac, classMinor: s.classMinor })),
+      grants: active.map((s) => ({ sessionId: s.id, mac: s.mac, classMinor: s.classMinor })),
       ending: open.filter((s) => s.state === 'ending').map((s) => s.id),
+      classes: active.map(shapedClass),
     };
   }
 
@@ -64,10 +67,10 @@ export class Gatekeeper {
   }
 
   async #ensure(why: string): Promise<boolean> {
-    const { grants, ending } = this.#wanted();
+    const { grants, ending, classes } = this.#wanted();
     const res = await this.backend.ensure(this.policy, grants, ending);
     if (res.created) this.sessions.resetCursors();
-    await this.opts.shaper?.ensure(this.sessions.open().filter((s) => s.state === 'active').map(shapedClass));
+    await this.opts.shaper?.ensure(classes);
     this.log.info({ why, ...res, sessions: grants.length }, res.created ? 'gate built' : 'gate adopted');
     return res.created;
   }

@@ -1,7 +1,7 @@
 import type { Grant } from './backend.js';
 import { counterName, parseCounterName } from './nft-names.js';
 import type { NftGateState } from './nft-state.js';
-import { renderAddCounters, renderDropCounters, renderGrantElements } from './nft-script.js';
+import { renderGrantElements } from './nft-script.js';
 
 /**
  * Commands that take the kernel from `current` to exactly `grants`, keeping
@@ -37,11 +37,11 @@ export function renderReconcile(current: NftGateState, grants: readonly Grant[],
     if (parsed && !keep.has(parsed.sessionId)) dropIds.add(parsed.sessionId);
   }
   for (const id of dropIds) {
-    for (const line of renderDropCounters(id)) if (current.counters.has(line.split(' ').pop()!)) lines.push(line);
+    for (const dir of ['up', 'dn'] as const) if (current.counters.has(counterName(id, dir))) lines.push(`delete counter inet qlink ${counterName(id, dir)}`);
   }
   for (const g of grants) {
     if (keptMacs.has(g.mac)) continue;
-    for (const line of renderAddCounters(g.sessionId)) if (!current.counters.has(line.split(' ').pop()!)) lines.push(line);
+    for (const dir of ['up', 'dn'] as const) if (!current.counters.has(counterName(g.sessionId, dir))) lines.push(`add counter inet qlink ${counterName(g.sessionId, dir)}`);
     lines.push(...renderGrantElements(g));
     granted++;
   }
