@@ -60,7 +60,9 @@ start_node() {
 wait_blocks() {
   local h=0
   for _ in $(seq 300); do
-    node_pid >/dev/null || { tail -20 "$DIR/node.log" >&2; die "neo-go exited"; }
+    # Liveness by pid alone: just after the fork the child may not have
+    # exec'd neo-go yet, so node_pid's command-line check would fail here.
+    kill -0 "$(cat "$PIDFILE")" 2>/dev/null || { tail -20 "$DIR/node.log" >&2; die "neo-go exited"; }
     h=$(height 2>/dev/null || echo 0)
     [ "${h:-0}" -ge 2 ] && break
     sleep 0.2
