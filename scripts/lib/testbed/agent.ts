@@ -24,7 +24,8 @@ export function agentPaths(stateDir: string) {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function merge(base: Obj, extra: Obj): Obj {
+/** Deep merge of plain objects; arrays and scalars in extra replace. */
+export function merge(base: Obj, extra: Obj): Obj {
   const out: Obj = { ...base };
   for (const [k, v] of Object.entries(extra)) out[k] = isObj(v) && isObj(out[k]) ? merge(out[k] as Obj, v) : v;
   return out;

@@ -1,0 +1,155 @@
+/**
+ * A guest's phone without the browser, for the demo and the fault suite: it
+ * does what the portal page and a NEO wallet do together, over the same HTTP
+ * API and the same chain. Runs inside a client namespace, so everything it
+ * sends goes through the router:
+ *
+ *   node dist/scripts/lib/guest/phone.js --portal URL --plan ID --rpc URL --magic N --contract 0x… [--topup UNITS] [--every MS]
+ *
+ * The wallet key comes from QLINK_WIF (never an argument). It prints one JSON
+ * event per line on stdout (pay-request, opened, online, voucher, held,
+ * topped-up, logged-out, error) and reads commands on stdin: `logout`, `quit`.
+ * Like the page it signs vouchers ahead of use (cost + one credit window,
+ * never above the deposit); with --topup it tops the channel up by that many
+ * units whenever it is held because the deposit is spent.
+ */
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { QlinkClient } from '../../../gateway/src/chain/client.js';
+import { newKeyPair, signMessage } from '../../../gateway/src/chain/keys.js';
+import { voucherMessage } from '../../../gateway/src/chain/messages.js';
+import { account } from '../../../gateway/src/chain/neon.js';
+
+const uintString = z.string().regex(/^[0-9]+$/);
+const stateSchema = z.object({
+  online: z.boolean(), channelId: z.string().nullable(), paid: uintString, cost: uintString, credit: uintString,
+  creditWindow: uintString, deposit: uintString.nullable(), endReason: z.string().nullable(), bytesUsed: z.number(),
+}).passthrough();
+type GuestState = z.infer<typeof stateSchema>;
+const requestSchema = z.object({ amount: uintString, data: z.tuple([z.literal('open'), z.string(), z.string(), z.number()]) }).passthrough();
+
+const { values } = parseArgs({
+  options: {
+    portal: { type: 'string' }, plan: { type: 'string' }, rpc: { type: 'string' }, magic: { type: 'string' },
+    contract: { type: 'string' }, topup: { type: 'string' }, every: { type: 'string' },
+  },
+});
+const args = z.object({
+  portal: z.string().url(), plan: z.string().min(1), rpc: z.string().url(), magic: z.coerce.number().int().min(0),
+  contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/), topup: uintString.optional(), every: z.coerce.number().int().min(200).default(1000),
+}).parse(values);
+const wif = process.env.QLINK_WIF;
+if (!wif) throw new Error('QLINK_WIF is not set');
+
+const emit = (ev: string, o: Record<string, unknown> = {}) =>
+  process.stdout.write(JSON.stringify({ ev, at: Date.now(), ...o }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+  const r = await fetch(args.portal + path, {
+    method, headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000),
+  });
+  const json = (await r.json()) as unknown;
+  if (!r.ok) {
+    const e = json as { error?: string; reason?: string };
+    throw Object.assign(new Error(`${path}: ${r.status} ${e.reason ?? ''} ${e.error ?? ''}`.trim()), { reason: e.reason });
+  }
+  return schema.parse(json);
+}
+
+const client = new QlinkClient({ rpc: args.rpc, magic: args.magic, contract: args.contract });
+const wallet = account(wif);
+const key = newKeyPair();
+const domain = { magic: args.magic, contract: args.contract };
+let channelId: bigint | null = null;
+let deposit = 0n;
+let quitting = false;
+
+async function voucher(amount: bigint): Promise<GuestState> {
+  if (channelId === null) throw new Error('no channel');
+  const a = amount > deposit ? deposit : amount;
+  const signature = signMessage(key.privateKey, voucherMessage(domain, channelId, a)).toString('hex');
+  const s = await call('POST', '/api/voucher', { channelId: channelId.toString(), amount: a.toString(), signature }, stateSchema);
+  emit('voucher', { amount: a, cost: s.cost });
+  return s;
+}
+
+async function pay(): Promise<void> {
+  const req = await call('POST', '/api/pay', { plan: args.plan, voucherKey: key.publicKey }, requestSchema);
+  emit('pay-request', { amount: req.amount });
+  const [, router, voucherKey, expiry] = req.data;
+  const t0 = Date.now();
+  const r = await client.openChannel(wallet, { router, voucherKey, expiry: BigInt(expiry), amount: BigInt(req.amount) });
+  if (r.vmstate !== 'HALT') throw new Error(`opening the channel faulted: ${r.exception}`);
+  channelId = BigInt(String(r.events.find((e) => e.name === 'ChannelOpened')?.params.id));
+  deposit = BigInt(req.amount);
+  emit('opened', { channelId, txid: r.txid, deposit, ms: Date.now() - t0 });
+  const window = BigInt((await call('GET', '/api/state', undefined, stateSchema)).creditWindow);
+  // The agent reads the chain at its latest block: ask again until it sees the channel.
+  for (let i = 0; ; i++) {
+    try {
+      await voucher(window);
+      break;
+    } catch (e) {
+      if (!/unknown-channel|unconfirmed-channel/.test((e as Error).message) || i > 60) throw e;
+      await sleep(1000);
+    }
+  }
+  emit('online', { ms: Date.now() - t0 });
+}
+
+async function topUp(amount: bigint): Promise<void> {
+  if (channelId === null) return;
+  const r = await client.topUp(wallet, channelId, amount);
+  if (r.vmstate !== 'HALT') throw new Error(`top up faulted: ${r.exception}`);
+  deposit = BigInt(String(r.events.find((e) => e.name === 'ChannelToppedUp')?.params.deposit));
+  emit('topped-up', { channelId, txid: r.txid, deposit });
+}
+
+/** One look at the state, and what the page would do about it. */
+async function step(wasOnline: boolean): Promise<boolean> {
+  const s = await call('GET', '/api/state', undefined, stateSchema);
+  if (s.deposit !== null && BigInt(s.deposit) > deposit) deposit = BigInt(s.deposit);
+  const [cost, credit, window, paid] = [BigInt(s.cost), BigInt(s.credit), BigInt(s.creditWindow), BigInt(s.paid)];
+  if (wasOnline && !s.online) emit('held', { reason: s.endReason, cost, paid });
+  if (!wasOnline && s.online) emit('online', {});
+  if ((s.online || s.endReason === 'credit') && credit * 2n < window && cost < deposit && paid < deposit) {
+    await voucher(cost + window).catch((e: Error) => emit('voucher-refused', { message: e.message }));
+  } else if (!s.online && s.endReason === 'credit' && cost >= deposit && args.topup) {
+    await topUp(BigInt(args.topup));
+  }
+  return s.online;
+}
+
+async function logout(): Promise<void> {
+  const s = await call('POST', '/api/logout', {}, stateSchema);
+  emit('logged-out', { cost: s.cost, paid: s.paid, channelId });
+}
+
+async function main(): Promise<void> {
+  const commands: string[] = [];
+  createInterface({ input: process.stdin }).on('line', (l) => commands.push(l.trim())).on('close', () => commands.push('quit'));
+  await pay();
+  let online = true;
+  while (!quitting) {
+    const c = commands.shift();
+    if (c === 'logout') {
+      await logout();
+      return;
+    }
+    if (c === 'quit') return;
+    online = await step(online).catch((e: Error) => {
+      emit('error', { message: e.message });
+      return online;
+    });
+    await sleep(args.every);
+  }
+}
+
+process.on('SIGTERM', () => { quitting = true; });
+main().then(
+  () => process.exit(0),
+  (e: unknown) => { emit('error', { message: (e as Error).message, fatal: true }); process.exit(1); },
+);

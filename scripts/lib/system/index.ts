@@ -1,0 +1,175 @@
+/**
+ * The whole system on one machine, for the demo and the fault suite: a
+ * testbed (router, guests, "the internet"), and on the internet side a real
+ * neo-go chain with the contract, a mosquitto broker and the gateway, the
+ * router registered on chain to its owner, and the agent started with its
+ * portal, its uplink and paying on. Guests reach the chain only through the
+ * router's walled garden, as in a café.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseChainState, type ChainState } from '../../../gateway/src/chain/config.js';
+import { privateKeyFromHex } from '../../../gateway/src/chain/keys.js';
+import { account } from '../../../gateway/src/chain/neon.js';
+import * as tb from '../testbed/index.js';
+import { merge } from '../testbed/agent.js';
+import { REPO_ROOT } from '../testbed/paths.js';
+import { run } from '../testbed/proc.js';
+import { listening, mosquittoConfig, NamespacedService } from './services.js';
+
+/** A second address of the upstream namespace for the chain's RPC, so the walled garden can name the chain alone. */
+export const RPC_IP = '203.0.113.20';
+const RPC_PORT = 40332;
+const BROKER_PORT = 1883;
+const API_PORT = 8480;
+/** The host's own link into the upstream namespace (demo only): the owner page is opened from the host's browser. */
+const HOST_LINK = { host: '198.18.77.1', upstream: '198.18.77.2' };
+
+export interface SystemOptions {
+  id: string;
+  clients: number;
+  /** Merged into the agent's config (plans, portal, usage, …). */
+  agent?: Record<string, unknown>;
+  /** Merged into the gateway's settlement section. */
+  settlement?: Record<string, unknown>;
+  /** Give the host a link to the upstream namespace, so the owner page opens in the host's browser. */
+  hostLink?: boolean;
+  /** Progress lines, for the demo. */
+  say?: (line: string) => void;
+}
+
+export interface System {
+  id: string;
+  bed: tb.TestbedInfo;
+  chain: ChainState;
+  rpcUrl: string;
+  brokerUrl: string;
+  /** The gateway's API and owner page as reached inside the upstream namespace, and from the host when hostLink was asked for. */
+  apiUrl: string;
+  hostApiUrl: string | null;
+  portalUrl: string;
+  dir: string;
+  gatewayDb: string;
+  broker: NamespacedService;
+  gateway: NamespacedService;
+  /** The agent's config as started (tb.agentStart merges it again on a restart). */
+  agentConfig: Record<string, unknown>;
+  wif(name: string): string;
+  chainArgs: string[];
+  down(): Promise<void>;
+}
+
+export const DEFAULT_PLANS = [
+  { id: 'mb', name: 'Pay per MB', pricePerMb: '0.0001', down: '8mbit', up: '2mbit' },
+  { id: 'hour', name: 'One hour', pricePerMinute: '0.0005', minutes: 60, down: '4mbit', up: '1mbit' },
+];
+
+export async function upSystem(o: SystemOptions): Promise<System> {
+  const say = o.say ?? (() => undefined);
+  const dir = mkdtempSync(join(tmpdir(), `qlink-system-${o.id}-`));
+  const chainEnv = {
+    QLINK_CHAIN_DIR: join(dir, 'chain'), QLINK_CHAIN_RPC_ADDR: RPC_IP, QLINK_CHAIN_RPC_PORT: String(RPC_PORT),
+    QLINK_CHAIN_P2P_PORT: String(RPC_PORT + 1), QLINK_CHAIN_RPC_URL: `http://${RPC_IP}:${RPC_PORT}`,
+  };
+  let bed: tb.TestbedInfo | undefined;
+  const down = async () => {
+    if (bed) await tb.exec(o.id, 'upstream', ['scripts/chain', 'down'], { env: chainEnv, timeoutMs: 60_000, cwd: REPO_ROOT }).catch(() => undefined);
+    await tb.down(o.id).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await tb.down(o.id).catch(() => undefined);
+    say(`network: a router, "the internet" and ${o.clients} guest${o.clients === 1 ? '' : 's'} (network namespaces)`);
+    bed = await tb.up({ id: o.id, clients: o.clients });
+    const up = bed.upstream;
+    await ns(o.id, 'upstream', `ip addr add ${RPC_IP}/24 dev eth0`);
+    let hostApiUrl: string | null = null;
+    if (o.hostLink) hostApiUrl = await linkHost(o.id, bed);
+
+    say('chain: a single-node NEO N3 network (neo-go), the qlink contract deployed, test wallets funded');
+    const r = await tb.exec(o.id, 'upstream', ['scripts/chain', 'up'], { env: chainEnv, timeoutMs: 900_000, cwd: REPO_ROOT });
+    if (r.code !== 0) throw new Error(`scripts/chain up failed:\n${r.stderr.slice(-1500)}`);
+    const chain = parseChainState(r.stdout);
+    const rpcUrl = chainEnv.QLINK_CHAIN_RPC_URL;
+    const wif = (name: string) => {
+      const w = chain.wallets[name];
+      if (!w) throw new Error(`no test wallet ${name}`);
+      return w.wif;
+    };
+    const chainArgs = ['--rpc', rpcUrl, '--magic', String(chain.magic), '--contract', chain.contract];
+
+    say('owner: registers the router\'s key on chain (its identity as a hotspot)');
+    const reg = await tb.exec(o.id, 'upstream', ['scripts/guest-wallet', 'register', ...chainArgs],
+      { env: { QLINK_OWNER_WIF: wif('owner'), QLINK_ROUTER_WIF: wif('router1'), NODE_OPTIONS: '' }, timeoutMs: 90_000, cwd: REPO_ROOT });
+    if (reg.code !== 0) throw new Error(`registering the router failed: ${reg.stderr.slice(-800)}`);
+
+    say(`broker: mosquitto at ${up.ip4}:${BROKER_PORT}`);
+    const brokerConf = join(dir, 'mosquitto.conf');
+    mosquittoConfig(brokerConf, up.ip4, BROKER_PORT);
+    const broker = new NamespacedService('mosquitto', o.id, 'upstream', ['/usr/sbin/mosquitto', '-c', brokerConf],
+      { log: join(dir, 'mosquitto.log'), ready: () => listening(o.id, 'upstream', up.ip4, BROKER_PORT) });
+    await broker.start();
+    const brokerUrl = `mqtt://${up.ip4}:${BROKER_PORT}`;
+
+    say('gateway: ingest, channel service, settlement and the owner page');
+    const gatewayDb = join(dir, 'gateway.sqlite');
+    const gatewayConf = join(dir, 'gateway.json');
+    writeFileSync(gatewayConf, JSON.stringify({
+      broker: { url: brokerUrl, clientId: 'qlink-gateway-1' },
+      store: { sqlite: gatewayDb },
+      chain: { rpc: rpcUrl, magic: chain.magic, contract: chain.contract },
+      api: { port: API_PORT, host: '0.0.0.0' },
+      settlement: { wifEnv: 'QLINK_SETTLEMENT_WIF', intervalMs: 20_000, checkMs: 1_000, ...o.settlement },
+    }, null, 2));
+    const gateway = new NamespacedService('gateway', o.id, 'upstream', ['node', 'dist/gateway/src/main.js', '--config', gatewayConf], {
+      log: join(dir, 'gateway.log'), cwd: REPO_ROOT, env: { QLINK_SETTLEMENT_WIF: wif('gateway') },
+      ready: () => listening(o.id, 'upstream', up.ip4, API_PORT),
+    });
+    await gateway.start();
+
+    say('router: the agent starts with its portal, its uplink to the gateway, and paying on');
+    const dataDir = join(bed.stateDir, 'agent-data');
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(dataDir, 'router.key'), privateKeyFromHex(account(wif('router1')).privateKey).export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    const agentConfig = merge({
+      chain: { networkMagic: chain.magic, contract: chain.contract },
+      walledGarden: [RPC_IP],
+      plans: DEFAULT_PLANS,
+      portal: { port: 8088, name: 'Café Lumen', rpcUrl, deposit: '0.01', creditWindow: '0.001', channelHours: 1, expiryMarginSeconds: 60 },
+      uplink: { url: brokerUrl, reconnectMs: 1_000, resendMs: 10_000, statusIntervalMs: 5_000 },
+      usage: { recordIntervalMs: 5_000, batchIntervalMs: 5_000, maxRecordsPerBatch: 200 },
+      idleTimeoutSeconds: 60,
+    }, o.agent ?? {});
+    bed = await tb.agentStart(o.id, agentConfig);
+    return {
+      id: o.id, bed, chain, rpcUrl, brokerUrl, apiUrl: `http://${up.ip4}:${API_PORT}`, hostApiUrl,
+      portalUrl: `http://${bed.router.lan4}:${(agentConfig.portal as { port: number }).port}`,
+      dir, gatewayDb, broker, gateway, agentConfig, wif, chainArgs, down,
+    };
+  } catch (e) {
+    await down();
+    throw e;
+  }
+}
+
+async function ns(id: string, host: string, cmd: string): Promise<void> {
+  const r = await tb.exec(id, host, ['bash', '-c', cmd]);
+  if (r.code !== 0) throw new Error(`${host}: ${cmd}: ${r.stderr}`);
+}
+
+/** A veth from the host into the upstream namespace; it goes when the namespace does. */
+async function linkHost(id: string, bed: tb.TestbedInfo): Promise<string> {
+  const hostIf = `ql${id.slice(0, 8)}h`;
+  await run('ip', ['link', 'del', hostIf]).catch(() => undefined);
+  for (const args of [
+    ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'host0', 'netns', bed.upstream.ns],
+    ['addr', 'add', `${HOST_LINK.host}/30`, 'dev', hostIf],
+    ['link', 'set', hostIf, 'up'],
+  ]) {
+    const x = await run('ip', args);
+    if (x.code !== 0) throw new Error(`ip ${args.join(' ')}: ${x.stderr}`);
+  }
+  await ns(id, 'upstream', `ip addr add ${HOST_LINK.upstream}/30 dev host0 && ip link set host0 up`);
+  return `http://${HOST_LINK.upstream}:${API_PORT}`;
+}
