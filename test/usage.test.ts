@@ -6,6 +6,8 @@ import { identityFromKey } from '../agent/src/identity/router-key.js';
 import { createLogger } from '../agent/src/log.js';
 import { openMemoryStore, type Db } from '../agent/src/store/db.js';
 import { SessionStore } from '../agent/src/store/sessions.js';
+import { ChannelLedger } from '../agent/src/vouchers/ledger.js';
+import { VoucherStore } from '../agent/src/vouchers/store.js';
 import { UsageBatcher } from '../agent/src/usage/batcher.js';
 import { anchorMessage, ZERO_HASH } from '../agent/src/usage/format.js';
 import { UsageRecorder } from '../agent/src/usage/recorder.js';
@@ -52,6 +54,23 @@ t.test('records are cut per interval and at the end, and add up to the metered t
   for (let i = 1; i < rs.length; i++) t.equal(rs[i]!.start_ms, rs[i - 1]!.end_ms, 'intervals are contiguous');
   t.equal(rs[0]!.start_ms, s.startedAt);
   t.same([rs[0]!.channel_id, rs[0]!.cost, rs[0]!.voucher_amount], [null, 0, null]);
+});
+
+t.test('records carry the newest voucher the router holds for the session\'s channel', async (t) => {
+  const { db, gate, gk, now } = setup(5_000);
+  const vouchers = new VoucherStore(db);
+  await gk.start();
+  const s = await gk.auth(A, { endsAt: null, quotaBytes: null });
+  new ChannelLedger(db, () => undefined).link(s.id, 7n);
+  vouchers.raise({ channelId: 7n, amount: 120_000n, signature: 'aa'.repeat(64), sessionId: s.id, at: now.t });
+  gate.traffic(A, 1000, 10);
+  now.t += 6_000;
+  await gk.poll();
+  vouchers.raise({ channelId: 7n, amount: 250_000n, signature: 'bb'.repeat(64), sessionId: s.id, at: now.t });
+  now.t += 1_000;
+  await gk.deauth(A, 'logout');
+  t.same(records(db).map((r) => [r.channel_id, r.voucher_amount, (r.voucher_sig as unknown as string).slice(0, 4)]),
+    [[7, 120_000, 'aaaa'], [7, 250_000, 'bbbb']], 'each record has the voucher held when it was cut; the last one the newest');
 });
 
 t.test('a failed record write rolls back the metering too: nothing advances alone', async (t) => {

@@ -24,14 +24,16 @@ export class UsageRecorder implements UsageHook {
   readonly #cursor;
   readonly #insert;
   readonly #advance;
+  readonly #voucher;
 
   constructor(db: Db, private readonly opts: RecorderOptions) {
     this.#cursor = db.prepare<[number], Cursor>(
       'SELECT started_at, usage_from, bytes_down, bytes_up, usage_down, usage_up, channel_id, plan FROM sessions WHERE id = ?');
     this.#insert = db.prepare(`INSERT INTO usage_records
       (session_id, channel_id, start_ms, end_ms, bytes_down, bytes_up, seconds, cost, voucher_amount, voucher_sig)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#advance = db.prepare('UPDATE sessions SET usage_from = ?, usage_down = ?, usage_up = ? WHERE id = ?');
+    this.#voucher = db.prepare<[string], { amount: string; signature: string }>('SELECT amount, signature FROM vouchers WHERE channel_id = ?');
   }
 
   /** Must be called inside the caller's transaction; `final` closes the session's last interval whatever its length. */
@@ -49,7 +51,9 @@ export class UsageRecorder implements UsageHook {
     // Whole seconds of the session clock, so the seconds of consecutive records add up exactly.
     const seconds = Math.floor((to - c.started_at) / 1000) - Math.floor((from - c.started_at) / 1000);
     if (down === 0 && up === 0 && seconds === 0) return;
-    this.#insert.run(sessionId, c.channel_id, from, to, down, up, seconds, this.#cost(c, from, to));
+    // The channel's newest voucher rides in the record: the gateway redeems from what the batches carry.
+    const v = c.channel_id === null ? undefined : this.#voucher.get(String(c.channel_id));
+    this.#insert.run(sessionId, c.channel_id, from, to, down, up, seconds, this.#cost(c, from, to), v ? Number(v.amount) : null, v?.signature ?? null);
     this.#advance.run(to, c.bytes_down, c.bytes_up, sessionId);
   }
 
