@@ -1,4 +1,5 @@
 import type { Test } from 'tap';
+import type { Batch } from '../../agent/src/usage/wire.js';
 import type { GatewayStore } from '../../gateway/src/store/store.js';
 import { SimRouter } from '../gateway-sim.js';
 
@@ -13,6 +14,7 @@ export function gatewayStoreSuite(t: Test, open: () => Promise<GatewayStore>): v
     return s;
   };
   const owner = '0x' + '11'.repeat(20);
+  const other = '0x' + '44'.repeat(20);
   const info = (r: SimRouter, checkedAt = 1) => ({ address: r.address, publicKey: r.publicKey, owner, pricePerMB: 1000, pricePerMinute: 50, active: true, checkedAt });
 
   t.test('a chain of batches is stored in order; records with it', async (t) => {
@@ -143,6 +145,98 @@ export function gatewayStoreSuite(t: Test, open: () => Promise<GatewayStore>): v
     t.same((await s.vouchersToRedeem(10)).map((v) => [v.channelId, v.amount]), [[7, 800]], 'a newer voucher is due again');
     t.equal((await s.transactions({})).length, 2);
   });
+  t.test('owner\'s view: chain heads and stored batches, one owner or the fleet', async (t) => {
+    const s = await fresh(t);
+    const [a, b, c] = [new SimRouter(), new SimRouter(), new SimRouter()];
+    await s.putRouter(info(a));
+    await s.putRouter(info(b));
+    await s.putRouter({ ...info(c), owner: other });
+    const sent = [a.next(3, 5, 100), a.next(2)];
+    for (const x of sent) await s.storeBatch(a.address, x, 100 + x.seq);
+    await s.storeBatch(b.address, b.next(1), 50);
+    await s.storeBatch(c.address, c.next(4), 60);
+    // Text order is the database's collation, which differs between the two: compare as sets.
+    const byRouter = (x: { router: string }, y: { router: string }) => (x.router < y.router ? -1 : 1);
+    t.same((await s.chainHeads(owner)).sort(byRouter), [
+      { router: a.address, batches: 2, firstSeq: 1, lastSeq: 2, records: 5, lastReceivedAt: 102 },
+      { router: b.address, batches: 1, firstSeq: 1, lastSeq: 1, records: 1, lastReceivedAt: 50 },
+    ].sort(byRouter));
+    t.equal((await s.chainHeads()).length, 3, 'the fleet: every router with batches');
+    const strip = ({ v: _v, networkMagic: _m, contract: _c, ...rest }: Batch) => rest;
+    t.same(await s.storedBatches(a.address, 0, 10), sent.map(strip), 'batches come back as they were sent, records and vouchers included');
+    t.same(await s.storedBatches(a.address, 1, 10), [strip(sent[1]!)]);
+    t.same((await s.storedBatches(a.address, 0, 1)).map((x) => x.seq), [1]);
+    t.same(await s.storedBatches(a.address, 2, 10), []);
+  });
+
+  t.test('owner\'s view: usage and payments per day, settlement transactions with what each paid', async (t) => {
+    const s = await fresh(t);
+    const [a, c] = [new SimRouter(), new SimRouter()];
+    await s.putRouter(info(a));
+    await s.putRouter({ ...info(c), owner: other });
+    const DAY = 86_400_000;
+    const day0 = Date.UTC(2023, 10, 14);
+    // a: two records on 2023-11-14 (sessions 1 and 2), one a day later; c: one record on the first day.
+    const recs = a.records(3, 5, 100).map((x, i) => (i === 2 ? { ...x, startMs: x.startMs + DAY, endMs: x.endMs + DAY } : x));
+    await s.storeBatch(a.address, a.build(recs), 1);
+    await s.storeBatch(c.address, c.next(1, 9, 50), 1);
+    const range = { fromMs: day0, toMs: day0 + 3 * DAY };
+    t.same(await s.dailyTotals({ ...range, owner }), [
+      { day: '2023-11-14', bytesDown: 3000, bytesUp: 200, sessions: 2, metered: 20, paid: 0 },
+      { day: '2023-11-15', bytesDown: 3000, bytesUp: 100, sessions: 1, metered: 10, paid: 0 },
+    ]);
+    t.match(await s.dailyTotals(range), [{ day: '2023-11-14', bytesDown: 4000, sessions: 3, metered: 30 }, { day: '2023-11-15' }], 'the fleet');
+    t.same(await s.dailyTotals({ fromMs: day0 + DAY, toMs: day0 + 2 * DAY, owner }), [
+      { day: '2023-11-15', bytesDown: 3000, bytesUp: 100, sessions: 1, metered: 10, paid: 0 }], 'only days inside the range');
+
+    const redeem = (channelId: number, amount: number, o = owner) => ({ kind: 'redeem' as const, channelId, amount, owner: o });
+    await s.addPending({ txid: '0xt1', kind: 'redeem', raw: '00', validUntilBlock: 9, at: day0 + 10, items: [
+      redeem(5, 100), redeem(9, 50, other), { kind: 'anchor', router: a.address, seq: 1 }, { kind: 'anchor', router: c.address, seq: 1 }] });
+    await s.settle('0xt1', { status: 'confirmed', vmstate: 'HALT', detail: null, gasFee: 7, at: day0 + 20 });
+    await s.addPending({ txid: '0xt2', kind: 'redeem', raw: '00', validUntilBlock: 9, at: day0 + DAY, items: [redeem(5, 101)] });
+    await s.settle('0xt2', { status: 'faulted', vmstate: 'FAULT', detail: 'boom', gasFee: 1, at: day0 + DAY + 5 });
+    await s.addPending({ txid: '0xt3', kind: 'redeem', raw: '00', validUntilBlock: 9, at: day0 + DAY + 10, items: [redeem(5, 102), redeem(9, 80, other)] });
+    await s.settle('0xt3', { status: 'confirmed', vmstate: 'HALT', detail: null, gasFee: 3, at: day0 + DAY + 20 });
+    await s.addPending({ txid: '0xt4', kind: 'anchor', raw: '00', validUntilBlock: 9, at: day0 + DAY + 30, items: [{ kind: 'anchor', router: c.address, seq: 2 }] });
+    await s.addPending({ txid: '0xt5', kind: 'redeem', raw: '00', validUntilBlock: 9, at: day0 + DAY + 40, items: [redeem(5, 110)] });
+
+    t.match(await s.settlementTxs({ owner, limit: 10 }), [
+      { txid: '0xt5', status: 'pending', channels: 1, anchors: 0, paid: 8, settledAt: null },
+      { txid: '0xt3', status: 'confirmed', channels: 1, anchors: 0, paid: 2, gasFee: 3 },
+      { txid: '0xt2', status: 'faulted', channels: 1, paid: 0, detail: 'boom' },
+      { txid: '0xt1', status: 'confirmed', channels: 1, anchors: 1, paid: 100, settledAt: day0 + 20 },
+    ], 'the owner\'s: a rise over the earlier confirmed redeem; claimed while pending; nothing when faulted; the anchor of another owner\'s router is not theirs');
+    t.equal((await s.settlementTxs({ owner, limit: 10 })).length, 4);
+    t.match(await s.settlementTxs({ limit: 2 }), [{ txid: '0xt5', paid: 8 }, { txid: '0xt4', kind: 'anchor', channels: 0, anchors: 1, paid: 0 }]);
+    t.match((await s.settlementTxs({ limit: 10 })).find((x) => x.txid === '0xt1'), { channels: 2, anchors: 2, paid: 150 }, 'the fleet');
+    t.same((await s.settlementTxs({ owner: other, limit: 10 })).map((x) => [x.txid, x.paid]), [['0xt4', 0], ['0xt3', 30], ['0xt1', 50]]);
+    t.same((await s.dailyTotals({ ...range, owner })).map((d) => [d.day, d.paid]), [['2023-11-14', 100], ['2023-11-15', 2]]);
+    t.same((await s.dailyTotals(range)).map((d) => [d.day, d.paid]), [['2023-11-14', 150], ['2023-11-15', 32]]);
+    t.same(await s.settlementTxs({ owner: '0x' + '99'.repeat(20), limit: 10 }), []);
+    const e = (await s.earnings()).find((x) => x.owner === owner);
+    t.equal(e?.settled, 102, 'the days\' payments add up to the owner\'s settled earnings');
+  });
+
+  t.test('owner\'s view: open problems grouped per router and kind', async (t) => {
+    const s = await fresh(t);
+    const [a, c] = [new SimRouter(), new SimRouter()];
+    await s.putRouter(info(a));
+    await s.putRouter({ ...info(c), owner: other });
+    const base = { router: a.address, hash: 'aa'.repeat(32), payload: null, at: 10 };
+    const gap = await s.report({ ...base, kind: 'gap', seq: 7, detail: 'head is 5' }, 'held');
+    await s.report({ ...base, kind: 'gap', seq: 8, detail: 'head is 5', at: 12 }, 'held');
+    await s.report({ ...base, kind: 'fork', seq: 3, detail: 'previous hash is not the hash of batch 2' }, 'reported');
+    await s.report({ ...base, kind: 'fork', seq: 3, detail: 'previous hash is not the hash of batch 2', at: 30 }, 'reported');
+    await s.report({ router: c.address, kind: 'malformed', seq: 0, hash: '', detail: 'not JSON', payload: null, at: 5 }, 'reported');
+    t.same(await s.openProblems(owner), [
+      { router: a.address, kind: 'fork', status: 'reported', problems: 1, seen: 2, firstSeq: 3, lastSeq: 3, lastAt: 30, detail: 'previous hash is not the hash of batch 2' },
+      { router: a.address, kind: 'gap', status: 'held', problems: 2, seen: 2, firstSeq: 7, lastSeq: 8, lastAt: 12, detail: 'head is 5' },
+    ]);
+    t.equal((await s.openProblems()).length, 3);
+    await s.resolve(gap, 40);
+    t.match(await s.openProblems(owner), [{ kind: 'fork' }, { kind: 'gap', problems: 1, firstSeq: 8 }], 'a resolved one is gone');
+  });
+
   t.test('vouchers passed on over the RPC: only the newest kept, settled with the records\' ones', async (t) => {
     const s = await fresh(t);
     const r = new SimRouter();

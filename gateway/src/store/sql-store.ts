@@ -1,13 +1,14 @@
 import { ZERO_HASH } from '../../../agent/src/usage/format.js';
 import type { Batch } from '../../../agent/src/usage/wire.js';
 import { migrations } from './migrations.js';
+import * as owners from './sql-owner.js';
 import * as reports from './sql-reports.js';
 import * as settlement from './sql-settlement.js';
 import { num, one, type ColumnType, type Queryable, type SqlDriver } from './sql.js';
 import type { GatewayStore } from './store.js';
 import type {
-  Anomaly, AnomalyInput, BatchHead, ChainTx, DayUsage, OwnerEarnings, PassedVoucher, PendingTx, Range, RouterInfo, SessionUsage,
-  StoreOutcome, Totals, TxSettlement, TxStatus, VoucherToRedeem,
+  Anomaly, AnomalyInput, BatchHead, ChainHead, ChainTx, DayTotals, DayUsage, OwnerEarnings, PassedVoucher, PendingTx, Range, RouterInfo,
+  RouterProblem, SessionUsage, SettlementTx, StoreOutcome, StoredBatch, Totals, TxSettlement, TxStatus, VoucherToRedeem,
 } from './types.js';
 
 const RECORD_COLUMNS: Array<[string, ColumnType]> = [
@@ -116,6 +117,12 @@ export class SqlGatewayStore implements GatewayStore {
   sessions(r: Range): Promise<SessionUsage[]> { return reports.sessions(this.db, r); }
   earnings(): Promise<OwnerEarnings[]> { return reports.earnings(this.db); }
   totals(): Promise<Totals> { return reports.totals(this.db); }
+
+  chainHeads(owner?: string): Promise<ChainHead[]> { return owners.chainHeads(this.db, owner); }
+  storedBatches(router: string, afterSeq: number, limit: number): Promise<StoredBatch[]> { return owners.storedBatches(this.db, router, afterSeq, limit); }
+  dailyTotals(o: { owner?: string; fromMs: number; toMs: number }): Promise<DayTotals[]> { return owners.dailyTotals(this.db, o); }
+  settlementTxs(o: { owner?: string; limit: number }): Promise<SettlementTx[]> { return owners.settlementTxs(this.db, o); }
+  openProblems(owner?: string): Promise<RouterProblem[]> { return owners.openProblems(this.db, owner); }
 
   addPending(tx: PendingTx): Promise<void> { return settlement.addPending(this.db, tx); }
   settle(txid: string, s: TxSettlement): Promise<void> { return settlement.settle(this.db, txid, s); }

@@ -1,7 +1,7 @@
 import type { Batch } from '../../../agent/src/usage/wire.js';
 import type {
-  Anomaly, AnomalyInput, BatchHead, ChainTx, DayUsage, OwnerEarnings, PassedVoucher, PendingTx, Range, RouterInfo, SessionUsage,
-  StoreOutcome, Totals, TxSettlement, TxStatus, VoucherToRedeem,
+  Anomaly, AnomalyInput, BatchHead, ChainHead, ChainTx, DayTotals, DayUsage, OwnerEarnings, PassedVoucher, PendingTx, Range, RouterInfo,
+  RouterProblem, SessionUsage, SettlementTx, StoreOutcome, StoredBatch, Totals, TxSettlement, TxStatus, VoucherToRedeem,
 } from './types.js';
 
 export type * from './types.js';
@@ -43,6 +43,14 @@ export interface GatewayStore {
   sessions(r: Range): Promise<SessionUsage[]>;
   earnings(): Promise<OwnerEarnings[]>;
   totals(): Promise<Totals>;
+
+  // The owner's view. `owner` (a 0x script hash, as RouterInfo.owner) narrows each to that owner's routers.
+  chainHeads(owner?: string): Promise<ChainHead[]>;
+  /** A router's batches with seq above afterSeq, in order, with their records: enough to verify each again. */
+  storedBatches(router: string, afterSeq: number, limit: number): Promise<StoredBatch[]>;
+  dailyTotals(o: { owner?: string; fromMs: number; toMs: number }): Promise<DayTotals[]>;
+  settlementTxs(o: { owner?: string; limit: number }): Promise<SettlementTx[]>;
+  openProblems(owner?: string): Promise<RouterProblem[]>;
 
   // Settlement bookkeeping: a transaction is recorded before it is sent, settled on its application log.
   addPending(tx: PendingTx): Promise<void>;

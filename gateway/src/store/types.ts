@@ -145,3 +145,62 @@ export interface PassedVoucher {
 export interface Range { router?: string; fromMs?: number; toMs?: number; limit?: number }
 
 export interface Totals { batches: number; records: number; anomalies: number; pendingTxs: number }
+
+/** One router's stored batch chain at a glance (the owner's view checks it batch by batch). */
+export interface ChainHead {
+  router: string;
+  batches: number;
+  firstSeq: number;
+  lastSeq: number;
+  records: number;
+  lastReceivedAt: number;
+}
+
+/** A stored batch as it arrived, less the deployment fields every batch of one gateway shares. */
+export type StoredBatch = Omit<Batch, 'v' | 'networkMagic' | 'contract'>;
+
+/** One UTC day of an owner's (or the fleet's) routers. */
+export interface DayTotals {
+  day: string;
+  bytesDown: number;
+  bytesUp: number;
+  /** Guest sessions with a record starting that day. */
+  sessions: number;
+  /** What the records starting that day cost the guests. */
+  metered: number;
+  /** What confirmed redeems settled that day paid: each channel's rise over its earlier confirmed redeem. */
+  paid: number;
+}
+
+/** A settlement transaction as its owner sees it: what it carries of theirs and what it pays them. */
+export interface SettlementTx {
+  txid: string;
+  kind: TxKind;
+  status: TxStatus;
+  createdAt: number;
+  settledAt: number | null;
+  gasFee: number | null;
+  detail: string | null;
+  /** Channels it redeems (the owner's, when asked for one owner). */
+  channels: number;
+  /** Batches it anchors (of the owner's routers, when asked for one owner). */
+  anchors: number;
+  /** The rise over each channel's earlier confirmed redeem: paid once confirmed, claimed while pending. */
+  paid: number;
+}
+
+/** Open anomalies of one router and kind, grouped. */
+export interface RouterProblem {
+  router: string;
+  kind: AnomalyKind;
+  status: 'held' | 'reported';
+  /** Distinct problems (rows). */
+  problems: number;
+  /** Times they were seen, resends included. */
+  seen: number;
+  firstSeq: number;
+  lastSeq: number;
+  lastAt: number;
+  /** One of their details, as an example. */
+  detail: string;
+}
