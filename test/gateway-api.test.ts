@@ -6,13 +6,13 @@ import { startApi } from '../gateway/src/api/server.js';
 import { ingestCounters } from '../gateway/src/ingest/metrics.js';
 import { StatusBook } from '../gateway/src/ingest/status.js';
 import { openSqliteStore } from '../gateway/src/store/sqlite.js';
-import { SimRouter } from './gateway-sim.js';
+import { deployment, SimRouter } from './gateway-sim.js';
 
 const store = await openSqliteStore(':memory:');
 const statuses = new StatusBook();
 const counters = ingestCounters();
 const TOKEN = 'operator-token-0123456789';
-const api = await startApi({ store, statuses, counters, clock: () => 1_700_000_000_000 }, { port: 0, host: '127.0.0.1', token: TOKEN }, pino({ level: 'silent' }));
+const api = await startApi({ store, statuses, counters, deployment, clock: () => 1_700_000_000_000 }, { port: 0, host: '127.0.0.1', token: TOKEN }, pino({ level: 'silent' }));
 t.teardown(async () => { await new Promise((r) => api.close(r)); await store.close(); });
 const port = (api.address() as AddressInfo).port;
 
@@ -87,7 +87,7 @@ t.test('writes need the bearer token', async (t) => {
 });
 
 t.test('without a token configured the API is read-only', async (t) => {
-  const ro = await startApi({ store, statuses, counters }, { port: 0, host: '127.0.0.1' }, pino({ level: 'silent' }));
+  const ro = await startApi({ store, statuses, counters, deployment }, { port: 0, host: '127.0.0.1' }, pino({ level: 'silent' }));
   t.teardown(() => new Promise((r) => ro.close(r)));
   const p = (ro.address() as AddressInfo).port;
   const status = await new Promise<number>((ok) => request({ host: '127.0.0.1', port: p, path: '/anomalies/1/resolve', method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } }, (res) => { res.resume(); ok(res.statusCode ?? 0); }).end());

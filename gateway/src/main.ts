@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
+import { rpcBlockLookup } from './api/owner/tx-blocks.js';
 import { startApi } from './api/server.js';
 import { QlinkClient } from './chain/client.js';
 import { loadGatewayConfig, type GatewayConfig } from './config.js';
@@ -40,7 +41,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const rpc = config.rpc.enabled ? startRpc(config.broker, { store, registry, chain: neonRpcChain(chain, config.rpc.chainTimeoutMs),
     domain: { magic: config.chain.magic, contract: config.chain.contract }, log: log.child({ part: 'rpc' }) }) : null;
   const settler = config.settlement?.enabled ? startSettlement(store, config.chain, config.settlement, log) : null;
-  const api = await startApi({ store, statuses: ingest.statuses, counters: ingest.counters }, config.api, log);
+  const api = await startApi({ store, statuses: ingest.statuses, counters: ingest.counters, deployment, blockOf: rpcBlockLookup(chain.rpc) },
+    config.api, log);
   const addr = api.address();
   log.info({ store: store.dialect, broker: config.broker.url, api: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : addr,
     writable: Boolean(config.api.token) }, 'qlink-gateway started');

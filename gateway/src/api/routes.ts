@@ -1,17 +1,26 @@
+import type { Deployment } from '../../../agent/src/usage/format.js';
 import type { Counters } from '../ingest/metrics.js';
 import type { StatusBook } from '../ingest/status.js';
 import type { GatewayStore } from '../store/store.js';
 import { renderMetrics } from './metrics.js';
+import type { AuditOptions } from './owner/chain-audit.js';
+import { ownerPage } from './owner/route.js';
+import type { BlockLookup } from './owner/tx-blocks.js';
 import { anomalyQuery, emptyQuery, HttpError, idParam, parseQuery, rangeQuery, txQuery } from './query.js';
 
 export interface ApiDeps {
   store: GatewayStore;
   statuses: StatusBook;
   counters: Counters;
+  /** Network and contract of the batches: the owner's page checks each stored batch's hash and signature with it. */
+  deployment: Deployment;
+  /** A settlement transaction's block, for the owner's page (the chain's gettransactionheight). */
+  blockOf?: BlockLookup;
   clock?: () => number;
+  audit?: AuditOptions;
 }
 
-export interface Reply { status?: number; json?: unknown; text?: string }
+export interface Reply { status?: number; json?: unknown; text?: string; html?: string; headers?: Record<string, string> }
 type Handler = (q: URLSearchParams, params: string[]) => Promise<Reply>;
 export interface Route { method: 'GET' | 'POST'; path: RegExp; write: boolean; handler: Handler }
 
@@ -20,7 +29,9 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export function routes(d: ApiDeps): Route[] {
   const clock = d.clock ?? Date.now;
   const get = (path: RegExp, handler: Handler): Route => ({ method: 'GET', path, write: false, handler });
+  const page = ownerPage(d);
   return [
+    get(/^\/(owner)?$/, (q) => page(q)),
     get(/^\/health$/, async (q) => (parseQuery(emptyQuery, q), { json: { ok: true, totals: await d.store.totals() } })),
     get(/^\/routers$/, async (q) => {
       parseQuery(emptyQuery, q);

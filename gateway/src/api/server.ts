@@ -12,10 +12,11 @@ export interface ApiOptions {
 }
 
 const send = (res: ServerResponse, status: number, r: Reply) => {
-  const body = r.text ?? JSON.stringify(r.json ?? {});
+  const body = r.html ?? r.text ?? JSON.stringify(r.json ?? {});
   res.writeHead(status, {
     'content-type': r.text !== undefined ? 'text/plain; version=0.0.4; charset=utf-8' : 'application/json; charset=utf-8',
     'cache-control': 'no-store',
+    ...r.headers,
   });
   res.end(body);
 };
