@@ -5,6 +5,9 @@ import { chromium, type BrowserContext } from 'playwright-core';
 
 export const SHOTS = 'test-output/portal';
 
+/** Debian's chromium as root in a container, headless, quiet: what every browser test here starts it with. */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'];
+
 /**
  * Debian's chromium, headless, inside a client's network namespace: playwright
  * starts a wrapper that execs `ip netns exec <ns> chromium`, so the browser's
@@ -18,7 +21,7 @@ export async function guestBrowser(ns: string, locale = 'en-US', extra: { args?:
   mkdirSync(SHOTS, { recursive: true });
   const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: wrapper, headless: true, locale, viewport: { width: 390, height: 844 }, ignoreHTTPSErrors: extra.ignoreHTTPSErrors ?? false,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu', ...(extra.args ?? [])],
+    args: [...CHROMIUM_ARGS, ...(extra.args ?? [])],
   });
   return {
     context,

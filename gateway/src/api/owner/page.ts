@@ -106,7 +106,7 @@ export function renderOwnerPage(v: OwnerView): string {
   const windowLinks = [14, 30].map((d) => (d === v.days ? html`<strong>${d} days</strong>` : html`<a href="${q(d)}">${d} days</a>`));
   const body = html`<header>
 <h1>${fleet ? 'All hotspots' : 'Your Wi-Fi hotspots'}</h1>
-<p class="muted">${fleet ? 'Fleet view: every router this gateway knows.' : html`Owner <code class="addr">${v.owner}</code> · <a href="./owner">all hotspots</a>`}
+<p class="muted">${fleet ? 'Fleet view: every router this gateway knows.' : html`Owner <code class="addr">${v.owner}</code> · <a href="./owner">all hotspots</a>.`}
  Updated ${utc(v.now)}; the page refreshes every minute.</p>
 </header>
 <p class="lead">Guests on your Wi-Fi pay for what they use through payment channels on the NEO N3 blockchain.

@@ -51,6 +51,9 @@ footer{margin-top:28px}
 @media (max-width:760px){
 main{padding:14px 12px 32px}
 h1{font-size:22px}
+.tiles{grid-template-columns:1fr 1fr;gap:8px}
+.tile{padding:10px 12px;font-size:14px}
+.big{font-size:23px}
 table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
 table.cards{background:none;border:0}
 table.cards thead{display:none}
