@@ -201,6 +201,8 @@ t.test('the chain check re-verifies stored batches: links, hashes, roots, signat
   t.match(await slowCheck(), { state: 'verified', checkedTo: 6 });
   t.equal(reads, 6, 'only the new batch is read');
 
+  t.match((await new ChainAuditor(store, deployment, { budgetMs: 0 }).check(await heads())).get(r.address), { state: 'checking', checkedTo: 0 },
+    'and a time budget per call');
   const check = async () => (await new ChainAuditor(store, deployment).check(await heads())).get(r.address);
   t.match(await check(), { state: 'verified', checkedTo: 6 });
   t.match((await new ChainAuditor(store, { ...deployment, networkMagic: 860833102 }).check(await heads())).get(r.address),
