@@ -4,14 +4,16 @@
  * API and the same chain. Runs inside a client namespace, so everything it
  * sends goes through the router:
  *
- *   node dist/scripts/lib/guest/phone.js --portal URL --plan ID --rpc URL --magic N --contract 0x… [--topup UNITS] [--every MS]
+ *   node dist/scripts/lib/guest/phone.js --portal URL --plan ID --rpc URL --magic N --contract 0x… [--deposit UNITS] [--topup UNITS] [--every MS]
  *
  * The wallet key comes from QLINK_WIF (never an argument). It prints one JSON
  * event per line on stdout (pay-request, opened, online, voucher, held,
  * topped-up, logged-out, error) and reads commands on stdin: `logout`, `quit`.
  * Like the page it signs vouchers ahead of use (cost + one credit window,
  * never above the deposit); with --topup it tops the channel up by that many
- * units whenever it is held because the deposit is spent.
+ * units whenever it is held because the deposit is spent. With --deposit the
+ * wallet deposits that many units instead of what the page asks (a wallet
+ * may send any amount).
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -32,12 +34,12 @@ const requestSchema = z.object({ amount: uintString, data: z.tuple([z.literal('o
 const { values } = parseArgs({
   options: {
     portal: { type: 'string' }, plan: { type: 'string' }, rpc: { type: 'string' }, magic: { type: 'string' },
-    contract: { type: 'string' }, topup: { type: 'string' }, every: { type: 'string' },
+    contract: { type: 'string' }, deposit: { type: 'string' }, topup: { type: 'string' }, every: { type: 'string' },
   },
 });
 const args = z.object({
   portal: z.string().url(), plan: z.string().min(1), rpc: z.string().url(), magic: z.coerce.number().int().min(0),
-  contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/), topup: uintString.optional(), every: z.coerce.number().int().min(200).default(1000),
+  contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/), deposit: uintString.optional(), topup: uintString.optional(), every: z.coerce.number().int().min(200).default(1000),
 }).parse(values);
 const wif = process.env.QLINK_WIF;
 if (!wif) throw new Error('QLINK_WIF is not set');
@@ -81,10 +83,11 @@ async function pay(): Promise<void> {
   emit('pay-request', { amount: req.amount });
   const [, router, voucherKey, expiry] = req.data;
   const t0 = Date.now();
-  const r = await client.openChannel(wallet, { router, voucherKey, expiry: BigInt(expiry), amount: BigInt(req.amount) });
+  const amount = BigInt(args.deposit ?? req.amount);
+  const r = await client.openChannel(wallet, { router, voucherKey, expiry: BigInt(expiry), amount });
   if (r.vmstate !== 'HALT') throw new Error(`opening the channel faulted: ${r.exception}`);
   channelId = BigInt(String(r.events.find((e) => e.name === 'ChannelOpened')?.params.id));
-  deposit = BigInt(req.amount);
+  deposit = amount;
   emit('opened', { channelId, txid: r.txid, deposit, ms: Date.now() - t0 });
   const window = BigInt((await call('GET', '/api/state', undefined, stateSchema)).creditWindow);
   // The agent reads the chain at its latest block: ask again until it sees the channel.

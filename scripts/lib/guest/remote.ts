@@ -17,9 +17,9 @@ export class RemotePhone {
   readonly #waiters = new Set<() => void>();
   #stderr = '';
 
-  constructor(readonly name: string, sys: System, client: string, opts: { plan: string; wallet: string; topup?: bigint; onEvent?: (e: PhoneEvent) => void }) {
+  constructor(readonly name: string, sys: System, client: string, opts: { plan: string; wallet: string; deposit?: bigint; topup?: bigint; onEvent?: (e: PhoneEvent) => void }) {
     const argv = ['node', 'dist/scripts/lib/guest/phone.js', '--portal', sys.portalUrl, '--plan', opts.plan, ...sys.chainArgs,
-      ...(opts.topup ? ['--topup', opts.topup.toString()] : [])];
+      ...(opts.deposit ? ['--deposit', opts.deposit.toString()] : []), ...(opts.topup ? ['--topup', opts.topup.toString()] : [])];
     this.#proc = tb.spawn(sys.id, client, argv, { cwd: REPO_ROOT, env: { QLINK_WIF: sys.wif(opts.wallet), NODE_OPTIONS: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: this.#proc.stdout! }).on('line', (line) => {
       let e: PhoneEvent;
