@@ -6,6 +6,7 @@
  * portal, its uplink and paying on. Guests reach the chain only through the
  * router's walled garden, as in a café.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +24,19 @@ export const RPC_IP = '203.0.113.20';
 const RPC_PORT = 40332;
 const BROKER_PORT = 1883;
 const API_PORT = 8480;
-/** The host's own link into the upstream namespace (demo only): the owner page is opened from the host's browser. */
-const HOST_LINK = { host: '198.18.77.1', upstream: '198.18.77.2' };
+/**
+ * The host's own link into the upstream namespace (demo only): the owner page
+ * is opened from the host's browser. Its name and /30 (in 198.18.64.0/18, a
+ * benchmarking range) come from the namespace's name, so two systems up at
+ * once (a demo and the test suite's, each with its prefix) never share them.
+ */
+export function hostLink(upstreamNs: string): { name: string; host: string; upstream: string } {
+  const h = createHash('sha256').update(upstreamNs).digest();
+  const n = h.readUInt16BE(0) % 4096;
+  const base = `198.18.${64 + (n >> 6)}.`;
+  const last = (n & 63) * 4;
+  return { name: `qlh${h.toString('hex', 2, 6)}`, host: base + (last + 1), upstream: base + (last + 2) };
+}
 
 export interface SystemOptions {
   id: string;
@@ -160,16 +172,16 @@ async function ns(id: string, host: string, cmd: string): Promise<void> {
 
 /** A veth from the host into the upstream namespace; it goes when the namespace does. */
 async function linkHost(id: string, bed: tb.TestbedInfo): Promise<string> {
-  const hostIf = `ql${id.slice(0, 8)}h`;
-  await run('ip', ['link', 'del', hostIf]).catch(() => undefined);
+  const link = hostLink(bed.upstream.ns);
+  await run('ip', ['link', 'del', link.name]).catch(() => undefined);
   for (const args of [
-    ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'host0', 'netns', bed.upstream.ns],
-    ['addr', 'add', `${HOST_LINK.host}/30`, 'dev', hostIf],
-    ['link', 'set', hostIf, 'up'],
+    ['link', 'add', link.name, 'type', 'veth', 'peer', 'name', 'host0', 'netns', bed.upstream.ns],
+    ['addr', 'add', `${link.host}/30`, 'dev', link.name],
+    ['link', 'set', link.name, 'up'],
   ]) {
     const x = await run('ip', args);
     if (x.code !== 0) throw new Error(`ip ${args.join(' ')}: ${x.stderr}`);
   }
-  await ns(id, 'upstream', `ip addr add ${HOST_LINK.upstream}/30 dev host0 && ip link set host0 up`);
-  return `http://${HOST_LINK.upstream}:${API_PORT}`;
+  await ns(id, 'upstream', `ip addr add ${link.upstream}/30 dev host0 && ip link set host0 up`);
+  return `http://${link.upstream}:${API_PORT}`;
 }
