@@ -60,6 +60,8 @@ export interface System {
   /** The gateway's API and owner page as reached inside the upstream namespace, and from the host when hostLink was asked for. */
   apiUrl: string;
   hostApiUrl: string | null;
+  /** The chain's RPC from the host (hostLink only), through a relay in the upstream namespace. */
+  hostRpcUrl: string | null;
   portalUrl: string;
   dir: string;
   gatewayDb: string;
@@ -96,8 +98,8 @@ export async function upSystem(o: SystemOptions): Promise<System> {
     bed = await tb.up({ id: o.id, clients: o.clients });
     const up = bed.upstream;
     await ns(o.id, 'upstream', `ip addr add ${RPC_IP}/24 dev eth0`);
-    let hostApiUrl: string | null = null;
-    if (o.hostLink) hostApiUrl = await linkHost(o.id, bed);
+    const link = o.hostLink ? await linkHost(o.id, bed) : null;
+    const hostApiUrl = link && `http://${link.upstream}:${API_PORT}`;
 
     say('chain: a single-node NEO N3 network (neo-go), the qlink contract deployed, test wallets funded');
     const r = await tb.exec(o.id, 'upstream', ['scripts/chain', 'up'], { env: chainEnv, timeoutMs: 900_000, cwd: REPO_ROOT });
@@ -110,6 +112,14 @@ export async function upSystem(o: SystemOptions): Promise<System> {
       return w.wif;
     };
     const chainArgs = ['--rpc', rpcUrl, '--magic', String(chain.magic), '--contract', chain.contract];
+    let hostRpcUrl: string | null = null;
+    if (link) {
+      // The node listens on RPC_IP only; the host reaches it on its link's address through socat.
+      await new NamespacedService('rpc-relay', o.id, 'upstream',
+        ['socat', `TCP-LISTEN:${RPC_PORT},bind=${link.upstream},reuseaddr,fork`, `TCP:${RPC_IP}:${RPC_PORT}`],
+        { log: join(dir, 'rpc-relay.log'), ready: () => listening(o.id, 'upstream', link.upstream, RPC_PORT) }).start();
+      hostRpcUrl = `http://${link.upstream}:${RPC_PORT}`;
+    }
 
     say('owner: registers the router\'s key on chain (its identity as a hotspot)');
     const reg = await tb.exec(o.id, 'upstream', ['scripts/guest-wallet', 'register', ...chainArgs],
@@ -155,7 +165,7 @@ export async function upSystem(o: SystemOptions): Promise<System> {
     }, o.agent ?? {});
     bed = await tb.agentStart(o.id, agentConfig);
     return {
-      id: o.id, bed, chain, rpcUrl, brokerUrl, apiUrl: `http://${up.ip4}:${API_PORT}`, hostApiUrl,
+      id: o.id, bed, chain, rpcUrl, brokerUrl, apiUrl: `http://${up.ip4}:${API_PORT}`, hostApiUrl, hostRpcUrl,
       portalUrl: `http://${bed.router.lan4}:${(agentConfig.portal as { port: number }).port}`,
       dir, gatewayDb, broker, gateway, agentConfig, wif, chainArgs, down,
     };
@@ -171,7 +181,7 @@ async function ns(id: string, host: string, cmd: string): Promise<void> {
 }
 
 /** A veth from the host into the upstream namespace; it goes when the namespace does. */
-async function linkHost(id: string, bed: tb.TestbedInfo): Promise<string> {
+async function linkHost(id: string, bed: tb.TestbedInfo): Promise<ReturnType<typeof hostLink>> {
   const link = hostLink(bed.upstream.ns);
   await run('ip', ['link', 'del', link.name]).catch(() => undefined);
   for (const args of [
@@ -183,5 +193,5 @@ async function linkHost(id: string, bed: tb.TestbedInfo): Promise<string> {
     if (x.code !== 0) throw new Error(`ip ${args.join(' ')}: ${x.stderr}`);
   }
   await ns(id, 'upstream', `ip addr add ${link.upstream}/30 dev host0 && ip link set host0 up`);
-  return `http://${link.upstream}:${API_PORT}`;
+  return link;
 }
