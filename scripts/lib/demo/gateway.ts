@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+const totals = z.object({ batches: z.number(), records: z.number(), anomalies: z.number(), pendingTxs: z.number() });
+const health = z.object({ ok: z.boolean(), totals });
+const tx = z.object({ txid: z.string(), kind: z.string(), status: z.string(), items: z.number(), gasFee: z.number().nullable() }).passthrough();
+const session = z.object({
+  router: z.string(), sessionId: z.number(), channelId: z.number().nullable(), bytesDown: z.number(), bytesUp: z.number(),
+  seconds: z.number(), cost: z.number(), voucherAmount: z.number(),
+}).passthrough();
+const router = z.object({ address: z.string(), online: z.boolean() }).passthrough();
+const owner = z.object({ owner: z.string(), routers: z.number(), metered: z.number(), settled: z.number() });
+
+export type GatewayTx = z.infer<typeof tx>;
+export type GatewaySession = z.infer<typeof session>;
+
+/** What the gateway stored and settled, through its operator API (read-only, validated like any input from outside). */
+export class GatewayView {
+  constructor(readonly url: string) {}
+
+  async #get<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+    const r = await fetch(this.url + path, { signal: AbortSignal.timeout(5_000) });
+    if (!r.ok) throw new Error(`gateway ${path}: HTTP ${r.status}`);
+    return schema.parse(await r.json());
+  }
+
+  totals() {
+    return this.#get('/health', health).then((h) => h.totals);
+  }
+  transactions() {
+    return this.#get('/transactions?limit=100', z.object({ transactions: z.array(tx) })).then((r) => r.transactions);
+  }
+  sessions() {
+    return this.#get('/sessions?limit=1000', z.object({ sessions: z.array(session) })).then((r) => r.sessions);
+  }
+  routers() {
+    return this.#get('/routers', z.object({ routers: z.array(router) })).then((r) => r.routers);
+  }
+  earnings() {
+    return this.#get('/earnings', z.object({ owners: z.array(owner) })).then((r) => r.owners);
+  }
+}

@@ -1,0 +1,72 @@
+import type { QlinkClient } from '../../../gateway/src/chain/client.js';
+import { parseEvents } from '../../../gateway/src/chain/events.js';
+import { gas, short } from './format.js';
+import type { GatewayView } from './gateway.js';
+import type { Narrator } from './narrator.js';
+
+/**
+ * Tells each settlement transaction the gateway sends as it ends up in a
+ * block, with what the chain says it did: channels redeemed (what the
+ * owner was paid) and usage batches anchored.
+ */
+export class SettlementWatch {
+  readonly #told = new Set<string>();
+  readonly confirmed: string[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #inflight: Promise<void> | null = null;
+  #failing = false;
+
+  constructor(private readonly gateway: GatewayView, private readonly chain: QlinkClient, private readonly n: Narrator) {}
+
+  start(everyMs = 2_000): void {
+    this.#timer = setInterval(() => void this.poll(), everyMs);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** Tells what is new; a call while a look is under way waits for that one. */
+  poll(): Promise<void> {
+    this.#inflight ??= this.#look().finally(() => { this.#inflight = null; });
+    return this.#inflight;
+  }
+
+  async #look(): Promise<void> {
+    try {
+      const txs = (await this.gateway.transactions()).reverse();
+      for (const t of txs) {
+        if (this.#told.has(t.txid) || t.status === 'pending') continue;
+        this.#told.add(t.txid);
+        if (t.status !== 'confirmed') {
+          this.n.say(`settlement tx ${short(t.txid)} ${t.status}; the gateway puts its items in a new one`);
+          continue;
+        }
+        this.confirmed.push(t.txid);
+        this.n.say(`settlement tx ${t.txid} is in a block: ${await this.#what(t.txid)}`);
+      }
+      this.#failing = false;
+    } catch (e) {
+      if (!this.#failing) this.n.say(`(could not read the gateway's transactions: ${(e as Error).message})`);
+      this.#failing = true;
+    }
+  }
+
+  async #what(txid: string): Promise<string> {
+    const ex = await this.chain.tx.execution(txid, 10_000);
+    const events = parseEvents(this.chain.config.contract, ex.notifications);
+    const redeemed = events.filter((e) => e.name === 'ChannelRedeemed');
+    const anchored = events.filter((e) => e.name === 'BatchAnchored').map((e) => Number(e.params.seq));
+    const parts: string[] = [];
+    if (redeemed.length) {
+      const paid = redeemed.reduce((a, e) => a + BigInt(e.params.paid as bigint), 0n);
+      parts.push(`paid the owner ${gas(paid)} from channel${redeemed.length > 1 ? 's' : ''} ${redeemed.map((e) => String(e.params.id)).join(', ')}`);
+    }
+    if (anchored.length) {
+      const lo = Math.min(...anchored);
+      const hi = Math.max(...anchored);
+      parts.push(`anchored usage batch${anchored.length > 1 ? `es ${lo}–${hi}` : ` ${lo}`}`);
+    }
+    return parts.join('; ') || `nothing of the contract's (${ex.vmstate})`;
+  }
+}
