@@ -43,7 +43,8 @@ export async function accounts(n: Narrator, d: DayEnd): Promise<boolean> {
     const bytes = mine.reduce((a, s) => a + s.bytesDown + s.bytesUp, 0);
     const metered = mine.reduce((a, s) => a + BigInt(s.cost), 0n);
     const r = refundOf(f.channel, window);
-    const refund = r.amount === 0n ? 'none left' : r.returned ? `${gas(r.amount)}, returned` : `${gas(r.amount)} from ${r.at.toTimeString().slice(0, 8)}`;
+    const refund = r.amount === 0n ? 'none left' : r.returned ? `${gas(r.amount)}, returned`
+      : `${gas(r.amount)} from ${r.at.toTimeString().slice(0, 8)} (in ${Math.max(0, Math.round((r.at.getTime() - Date.now()) / 60_000))} min)`;
     rows.push([`${f.name} (${f.wallet})`, d.guests[i]!.plan, mb(bytes), gas(metered), gas(f.channel.deposit), gas(f.channel.redeemed), gas(f.fees), refund]);
   }
   n.block(table(rows));
