@@ -35,8 +35,12 @@ export class Day {
     return BigInt(String(e.channelId));
   }
 
-  /** Everyone picks a plan on the portal and pays from their wallet, all at once, as guests walking in do. */
-  async join(): Promise<void> {
+  /**
+   * Everyone picks a plan on the portal and pays from their wallet, all at
+   * once, as guests walking in do; each story starts when its guest is online
+   * (waiting for the others could run into the idle timeout).
+   */
+  join(): void {
     for (const g of this.guests) {
       const phone = new RemotePhone(g.name, this.sys, g.name, {
         plan: g.plan, wallet: g.wallet, deposit: g.deposit, topup: g.topup, onEvent: (e) => this.#narrate(g.name, e),
@@ -44,10 +48,15 @@ export class Day {
       this.phones.set(g.name, phone);
       this.n.say(`${g.name} joins the Wi-Fi, opens the portal and picks "${this.#plan(g.plan).name}" (${this.#planText(g.plan)})`);
     }
-    await Promise.all([...this.phones.values()].map((p) => p.next('online', 120_000)));
+  }
+
+  async online(name?: string): Promise<void> {
+    const phones = name ? [this.#phone(name)] : [...this.phones.values()];
+    await Promise.all(phones.map((p) => p.next('online', 120_000)));
   }
 
   async c1RunsOutAndTopsUp(name: string): Promise<void> {
+    await this.online(name);
     const phone = this.#phone(name);
     const mark = phone.events.length;
     this.n.say(`${name} starts a 30 MB download; its deposit covers about ${mb(this.#mbOf(name, this.#deposit(name)))}`);
@@ -61,6 +70,7 @@ export class Day {
   }
 
   async c2BrowsesAndLogsOut(name: string): Promise<void> {
+    await this.online(name);
     this.n.say(`${name} downloads 3 MB`);
     this.#rate(name, await download(this.sys.id, name, 3 * MB), 'finished');
     this.n.say(`${name} taps "Log out"`);
@@ -68,6 +78,7 @@ export class Day {
   }
 
   async c3WalksAway(name: string): Promise<number> {
+    await this.online(name);
     this.n.say(`${name} downloads 4 MB`);
     this.#rate(name, await download(this.sys.id, name, 4 * MB), 'finished');
     await this.#phone(name).leave();

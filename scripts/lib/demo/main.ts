@@ -52,19 +52,18 @@ async function play(): Promise<boolean> {
   const watch = new SettlementWatch(gateway, chain, n);
   watch.start();
 
-  n.heading('Guests arrive');
+  n.heading('Guests arrive, pay and browse, each at its plan\'s rate');
   const portal = await tb.exec(s.id, 'c1', ['curl', '-4', '-sS', '-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', 'http://example.com/']);
   n.say(`before paying, c1's browser asks for http://example.com/ and is sent to the portal: ${portal.stdout.trim() || portal.stderr.trim()}`);
   const day = new Day(s, n, GUESTS);
-  n.progress('paying');
-  await day.join();
-  n.progress(null);
-  n.say('the router\'s guests now (qlink clients):');
-  n.block(await qlinkClients(s));
-
-  n.heading('Browsing, each at its plan\'s rate');
-  n.progress('browsing');
-  const [, , c3Left] = await Promise.all([day.c1RunsOutAndTopsUp('c1'), day.c2BrowsesAndLogsOut('c2'), day.c3WalksAway('c3')]);
+  n.progress('paying and browsing');
+  day.join();
+  const everyone = day.online().then(async () => {
+    const clients = await qlinkClients(s);
+    n.say('all three are online; the router\'s guests now (qlink clients):');
+    n.block(clients);
+  });
+  const [, , c3Left] = await Promise.all([day.c1RunsOutAndTopsUp('c1'), day.c2BrowsesAndLogsOut('c2'), day.c3WalksAway('c3'), everyone]);
   n.progress(null);
   const t = await gateway.totals();
   n.say(`the gateway has stored ${t.batches} signed usage batches (${t.records} records) from the router so far`);
