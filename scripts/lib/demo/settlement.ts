@@ -62,6 +62,12 @@ export class SettlementWatch {
       const paid = redeemed.reduce((a, e) => a + BigInt(e.params.paid as bigint), 0n);
       parts.push(`paid the owner ${gas(paid)} from channel${redeemed.length > 1 ? 's' : ''} ${redeemed.map((e) => String(e.params.id)).join(', ')}`);
     }
+    for (const e of events.filter((x) => x.name === 'ChannelClosed')) {
+      parts.push(`closed channel ${String(e.params.id)}: paid the owner ${gas(e.params.paid as bigint)}, returned ${gas(e.params.refunded as bigint)} to the guest`);
+    }
+    for (const e of events.filter((x) => x.name === 'ChannelRefunded')) {
+      parts.push(`refunded ${gas(e.params.refunded as bigint)} of channel ${String(e.params.id)} to the guest`);
+    }
     if (anchored.length) {
       const lo = Math.min(...anchored);
       const hi = Math.max(...anchored);
