@@ -50,7 +50,8 @@ t.test('the demo plays the day and its numbers agree with the chain', async (t) 
   saw('usage batches reached the gateway', /the gateway has stored [1-9]\d* signed usage batches/);
   saw('settlement transactions are told with their hashes', /settlement tx 0x[0-9a-f]{64} is in a block: paid the owner/);
   saw('the owner\'s earnings are printed', /the owner earned [\d.]+ GAS/);
-  saw('where to look', /the owner page\s+http:\/\/198\.18\.\d+\.\d+:8480\//);
+  saw('the owner\'s page answers from this machine', /the owner's page at the gateway answers HTTP 200/);
+  saw('where to look', /the owner's page\s+http:\/\/198\.18\.\d+\.\d+:8480\/owner\?owner=N/);
   const checks = r.out.split('\n').filter((l) => /^\s+[✓✗] /.test(l));
   t.ok(checks.length >= 6, `${checks.length} checks printed`);
   t.same(checks.filter((l) => l.includes('✗')), [], 'every check holds');
@@ -70,6 +71,6 @@ t.test('Ctrl-C while the system comes up tears everything down and exits 130', a
   });
   t.ok(sent, 'interrupted during set-up');
   t.equal(r.code, 130, `exits 130${r.code === 130 ? '' : `:\n${r.out.slice(-2000)}`}`);
-  t.match(r.out, /interrupted: tearing everything down/);
+  t.match(r.out, /interrupted: tearing everything down/, 'says it tears down');
   t.same(leftovers(id), [], 'no namespace or directory left');
 });

@@ -23,6 +23,12 @@ export class GatewayView {
     return schema.parse(await r.json());
   }
 
+  /** A page as a browser would get it: its status and size. */
+  async page(url: string): Promise<{ status: number; bytes: number }> {
+    const r = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    return { status: r.status, bytes: (await r.arrayBuffer()).byteLength };
+  }
+
   totals() {
     return this.#get('/health', health).then((h) => h.totals);
   }

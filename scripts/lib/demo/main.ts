@@ -13,7 +13,7 @@ import { GatewayView } from './gateway.js';
 import { Narrator } from './narrator.js';
 import { accounts } from './report.js';
 import { SettlementWatch } from './settlement.js';
-import { keepLogs, whereToLook } from './where.js';
+import { keepLogs, ownerPageUrl, whereToLook } from './where.js';
 import { gas } from './format.js';
 import { channels, routerVouchers, snapshot } from './ledger.js';
 
@@ -96,6 +96,8 @@ async function play(): Promise<boolean> {
   const ok = await accounts(n, { sys: s, chain, gateway, before, guests: GUESTS, channelIds: ids });
 
   n.heading('Where to look');
+  const page = await gateway.page(ownerPageUrl(s));
+  n.say(`the owner's page at the gateway answers HTTP ${page.status} (${(page.bytes / 1024).toFixed(1)} KB): the same day, as charts and settlement transactions`);
   const logs = keepLogs(s);
   n.block(whereToLook(s, { keep: opts.keep, logs }));
   if (opts.keep) {

@@ -15,11 +15,16 @@ export function keepLogs(s: System): string {
   return relative(process.cwd(), out) || '.';
 }
 
+/** The owner's page at the gateway, for the router's owner. */
+export function ownerPageUrl(s: System): string {
+  return `${s.hostApiUrl ?? s.apiUrl}/owner?owner=${s.chain.wallets.owner!.address}`;
+}
+
 export function whereToLook(s: System, o: { keep: boolean; logs: string }): string {
   const api = s.hostApiUrl ?? s.apiUrl;
   const prefix = process.env.QLINK_TESTBED_PREFIX ? `QLINK_TESTBED_PREFIX=${process.env.QLINK_TESTBED_PREFIX} ` : '';
   const lines = [
-    `the owner page     ${api}/`,
+    `the owner's page   ${ownerPageUrl(s)}`,
     `the gateway's API  ${['routers', 'sessions', 'usage/daily', 'earnings', 'transactions'].map((p) => `${api}/${p}`).join('\n                   ')}`,
     `the router         ${prefix}QLINK_TESTBED_ID=${s.id} scripts/testbed exec router -- scripts/qlink clients`,
     `the logs           ${o.logs}/ (gateway.log, agent.log, mosquitto.log)`,
