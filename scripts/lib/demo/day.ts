@@ -1,6 +1,7 @@
 import { parseRate } from '../../../agent/src/shaper/rate.js';
 import { RemotePhone, type PhoneEvent } from '../guest/remote.js';
 import * as tb from '../testbed/index.js';
+import { REPO_ROOT } from '../testbed/paths.js';
 import type { System } from '../system/index.js';
 import { download, type Download } from './browse.js';
 import { gas, mb, mbit, short } from './format.js';
@@ -17,6 +18,11 @@ export interface Guest {
 }
 
 const MB = 1_000_000;
+
+/** The router's own CLI, as its owner would run it on the router. */
+export function qlink(sys: System, args: string[]): Promise<tb.ExecResult> {
+  return tb.exec(sys.id, 'router', ['node', 'dist/agent/src/cli/main.js', ...args], { cwd: REPO_ROOT, env: { NODE_OPTIONS: '' }, timeoutMs: 20_000 });
+}
 
 /**
  * The café's day: three guests join, pay and browse. c1 deposits little,
@@ -90,7 +96,7 @@ export class Day {
   /** True once the router no longer lets the guest through. */
   async isHeld(name: string): Promise<boolean> {
     const mac = this.sys.bed.clients.find((c) => c.name === name)!.mac;
-    const r = await tb.exec(this.sys.id, 'router', ['node', 'dist/agent/src/cli/main.js', 'clients', '--json'], { cwd: process.cwd() });
+    const r = await qlink(this.sys, ['clients', '--json']);
     if (r.code !== 0) return false;
     const list = JSON.parse(r.stdout) as Array<{ mac: string; state: string }>;
     return list.find((c) => c.mac === mac)?.state !== 'authorized';

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { QlinkClient } from '../../../gateway/src/chain/client.js';
 import { upSystem, type System } from '../system/index.js';
 import * as tb from '../testbed/index.js';
-import { Day, type Guest } from './day.js';
+import { Day, qlink, type Guest } from './day.js';
 import { GatewayView } from './gateway.js';
 import { Narrator } from './narrator.js';
 import { accounts } from './report.js';
@@ -102,13 +102,14 @@ async function play(): Promise<boolean> {
   n.block(whereToLook(s, { keep: opts.keep, logs }));
   if (opts.keep) {
     n.say('the system stays up until Ctrl-C');
-    await new Promise(() => undefined);
+    // A timer keeps the process here until the signal handler tears down and exits.
+    await new Promise(() => setInterval(() => undefined, 60_000));
   }
   return ok;
 }
 
 async function qlinkClients(s: System): Promise<string> {
-  const r = await tb.exec(s.id, 'router', ['node', 'dist/agent/src/cli/main.js', 'clients'], { cwd: process.cwd() });
+  const r = await qlink(s, ['clients']);
   return r.code === 0 ? r.stdout : r.stderr;
 }
 
