@@ -38,9 +38,9 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const registry = new ChainRegistry(chain, store, config.registry, log);
   const deployment = { networkMagic: config.chain.magic, contract: config.chain.contract };
   const ingest = startIngest(store, registry, config.broker, deployment, log);
+  const settlement = config.settlement?.enabled ? startSettlement(store, config.chain, config.settlement, log) : null;
   const rpc = config.rpc.enabled ? startRpc(config.broker, { store, registry, chain: neonRpcChain(chain, config.rpc.chainTimeoutMs),
-    domain: { magic: config.chain.magic, contract: config.chain.contract }, log: log.child({ part: 'rpc' }) }) : null;
-  const settler = config.settlement?.enabled ? startSettlement(store, config.chain, config.settlement, log) : null;
+    domain: { magic: config.chain.magic, contract: config.chain.contract }, log: log.child({ part: 'rpc' }), closer: settlement?.closer }) : null;
   const api = await startApi({ store, statuses: ingest.statuses, counters: ingest.counters, deployment, blockOf: rpcBlockLookup(chain.rpc) },
     config.api, log);
   const addr = api.address();
@@ -51,7 +51,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     async stop() {
       await new Promise((r) => api.close(r));
       await rpc?.stop();
-      await settler?.stop();
+      await settlement?.stop();
       await ingest.stop();
       await store.close();
     },

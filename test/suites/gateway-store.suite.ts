@@ -133,6 +133,8 @@ export function gatewayStoreSuite(t: Test, open: () => Promise<GatewayStore>): v
       { kind: 'redeem', channelId: 7, amount: 501, owner }, { kind: 'redeem', channelId: 8, amount: 900, owner }] });
     await s.addPending({ txid: '0xb1', kind: 'anchor', raw: '01', validUntilBlock: 100, at: 6, items: [{ kind: 'anchor', router: r.address, seq: 1 }] });
     t.same(await s.vouchersToRedeem(10), [], 'a pending redeem covers its vouchers');
+    t.equal(await s.pendingFor(8), '0xa1', 'the pending transaction that carries a channel');
+    t.equal(await s.pendingFor(9), null);
     t.same((await s.batchesToAnchor(10)).map((b) => [b.seq, b.routerKey]), [[2, r.publicKey]]);
     t.same((await s.pendingRaw()).map((p) => p.txid), ['0xa1', '0xb1']);
     await s.settle('0xa1', { status: 'confirmed', vmstate: 'HALT', detail: null, gasFee: 123, at: 9 });
@@ -144,6 +146,7 @@ export function gatewayStoreSuite(t: Test, open: () => Promise<GatewayStore>): v
     await s.storeBatch(r.address, r.next(1, 7, 800), 1);
     t.same((await s.vouchersToRedeem(10)).map((v) => [v.channelId, v.amount]), [[7, 800]], 'a newer voucher is due again');
     t.equal((await s.transactions({})).length, 2);
+    t.equal(await s.pendingFor(8), null, 'settled: no longer pending');
   });
   t.test('owner\'s view: chain heads and stored batches, one owner or the fleet', async (t) => {
     const s = await fresh(t);

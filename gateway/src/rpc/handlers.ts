@@ -3,7 +3,8 @@ import { publicKeyFromHex, verifyMessage } from '../chain/keys.js';
 import { voucherMessage, type Domain } from '../chain/messages.js';
 import type { Channel } from '../chain/records.js';
 import { addressOfKey, type RouterRegistry } from '../registry/registry.js';
-import type { GatewayStore } from '../store/store.js';
+import type { ChannelCloser } from '../settle/closer.js';
+import type { GatewayStore, RouterInfo } from '../store/store.js';
 import type { RpcChain } from './chain.js';
 import { MAX_TX_BYTES, RpcError, type RpcRequest } from './protocol.js';
 
@@ -13,73 +14,115 @@ export interface RpcDeps {
   chain: RpcChain;
   domain: Domain;
   log: Logger;
+  /** Present when this gateway settles; it closes channels of the owners whose keys it holds. */
+  closer?: ChannelCloser;
   clock?: () => number;
 }
 
-/** Each method answers through `reply`; relay answers twice (relayed, then confirmed/faulted/unconfirmed). */
+type Params<M extends RpcRequest['method']> = Extract<RpcRequest, { method: M }>['params'];
+
+/** Each method answers through `reply`; relay and close answer twice (sent, then the block's verdict). */
 export async function dispatch(router: string, req: RpcRequest, d: RpcDeps, reply: (result: unknown) => void): Promise<void> {
   switch (req.method) {
     case 'channel': {
-      const ch = await onChain(() => d.chain.channel(req.params.channelId));
+      const [ch, time, window] = await onChain(() => Promise.all([d.chain.channel(req.params.channelId), d.chain.chainTime(), d.chain.settlementWindow()]));
       const v = await d.store.newestVoucher(req.params.channelId);
-      return reply({ channel: ch, voucher: v ? { amount: v.amount, signature: v.signature } : null });
+      return reply({ channel: ch, voucher: v ? { amount: v.amount, signature: v.signature } : null, time, settlementWindowMs: window });
     }
-    case 'relay': {
-      const raw = Buffer.from(req.params.tx, 'base64');
-      if (raw.length > MAX_TX_BYTES) throw new RpcError('too-large', `transaction over ${MAX_TX_BYTES} bytes`);
-      let txid: string;
-      try {
-        txid = await d.chain.relay(raw);
-      } catch (e) {
-        // The node's own refusal (bad witness, no funds, expired) goes back to the guest word for word; a dead node is ours.
-        if ((e as Error).constructor.name === 'RpcError') throw new RpcError('refused', (e as Error).message.slice(0, 300));
-        throw new RpcError('chain-unavailable', (e as Error).message.slice(0, 300));
-      }
-      d.log.info({ router, txid, bytes: raw.length }, 'guest tx relayed');
-      reply({ state: 'relayed', txid });
-      if (req.params.waitMs === 0) return;
-      const ex = await onChain(() => d.chain.executed(txid, req.params.waitMs));
-      if (!ex) return reply({ state: 'unconfirmed', txid });
-      const opened = ex.events.find((e) => e.name === 'ChannelOpened' || e.name === 'ChannelToppedUp');
-      return reply({ state: ex.vmstate === 'HALT' ? 'confirmed' : 'faulted', txid, vmstate: ex.vmstate, exception: ex.exception,
-        channelId: opened?.params.id ?? null, events: ex.events.map((e) => ({ name: e.name, params: e.params })) });
-    }
+    case 'relay':
+      return relay(router, req.params, d, reply);
     case 'vouchers':
       return reply({ results: await vouchers(router, req.params, d) });
+    case 'close':
+      return close(router, req.params, d, reply);
   }
 }
 
-async function vouchers(router: string, p: Extract<RpcRequest, { method: 'vouchers' }>['params'], d: RpcDeps) {
-  if (addressOfKey(p.router.toLowerCase()) !== router) throw new RpcError('bad-request', 'router key is not the topic\'s router');
-  const info = await onChain(() => d.registry.lookup(p.router.toLowerCase()));
+async function relay(router: string, p: Params<'relay'>, d: RpcDeps, reply: (result: unknown) => void): Promise<void> {
+  const raw = Buffer.from(p.tx, 'base64');
+  if (raw.length > MAX_TX_BYTES) throw new RpcError('too-large', `transaction over ${MAX_TX_BYTES} bytes`);
+  let txid: string;
+  try {
+    txid = await d.chain.relay(raw);
+  } catch (e) {
+    // The node's own refusal (bad witness, no funds, expired) goes back to the guest word for word; a dead node is ours.
+    if ((e as Error).constructor.name === 'RpcError') throw new RpcError('refused', (e as Error).message.slice(0, 300));
+    throw new RpcError('chain-unavailable', (e as Error).message.slice(0, 300));
+  }
+  d.log.info({ router, txid, bytes: raw.length }, 'guest tx relayed');
+  reply({ state: 'relayed', txid });
+  if (p.waitMs === 0) return;
+  const ex = await onChain(() => d.chain.executed(txid, p.waitMs));
+  if (!ex) return reply({ state: 'unconfirmed', txid });
+  const opened = ex.events.find((e) => e.name === 'ChannelOpened' || e.name === 'ChannelToppedUp');
+  return reply({ state: ex.vmstate === 'HALT' ? 'confirmed' : 'faulted', txid, vmstate: ex.vmstate, exception: ex.exception,
+    channelId: opened?.params.id ?? null, events: ex.events.map((e) => ({ name: e.name, params: e.params })) });
+}
+
+/** The router behind the request: its key must be the topic's, registered and active. */
+async function registeredRouter(router: string, key: string, d: RpcDeps): Promise<RouterInfo> {
+  if (addressOfKey(key.toLowerCase()) !== router) throw new RpcError('bad-request', 'router key is not the topic\'s router');
+  const info = await onChain(() => d.registry.lookup(key.toLowerCase()));
   if (!info || !info.active) throw new RpcError('unknown-router', 'router not registered or retired');
+  return info;
+}
+
+/** Why the contract would refuse this voucher for this router's owner, or null when it would pay it. */
+function voucherProblem(ch: Channel | null, owner: string, channelId: number, amount: bigint, signature: string, domain: Domain): string | null {
+  return !ch ? 'unknown channel'
+    : ch.owner.toLowerCase() !== owner.toLowerCase() ? 'channel pays another owner'
+    : ch.closed ? 'channel closed'
+    : amount <= ch.redeemed ? 'not above what was redeemed'
+    : amount > ch.deposit ? 'above deposit'
+    : !verifyMessage(publicKeyFromHex(ch.voucherKey), voucherMessage(domain, BigInt(channelId), amount), Buffer.from(signature, 'hex'))
+      ? 'bad voucher signature' : null;
+}
+
+async function keep(router: string, channelId: number, v: { amount: number; signature: string }, d: RpcDeps): Promise<boolean> {
+  return d.store.putVoucher({ channelId, amount: v.amount, signature: v.signature.toLowerCase(), router, at: (d.clock ?? Date.now)() });
+}
+
+async function vouchers(router: string, p: Params<'vouchers'>, d: RpcDeps) {
+  const info = await registeredRouter(router, p.router, d);
   const channels = new Map<number, Channel | null>();
   const out: Array<{ channelId: number; amount: number; kept: boolean; error?: string }> = [];
   for (const v of p.vouchers) {
     if (!channels.has(v.channelId)) channels.set(v.channelId, await onChain(() => d.chain.channel(v.channelId)));
-    const ch = channels.get(v.channelId) ?? null;
-    const amount = BigInt(v.amount);
-    const error = !ch ? 'unknown channel'
-      : ch.owner.toLowerCase() !== info.owner.toLowerCase() ? 'channel pays another owner'
-      : ch.closed ? 'channel closed'
-      : amount <= ch.redeemed ? 'not above what was redeemed'
-      : amount > ch.deposit ? 'above deposit'
-      : !verifyMessage(publicKeyFromHex(ch.voucherKey), voucherMessage(d.domain, BigInt(v.channelId), amount), Buffer.from(v.signature, 'hex'))
-        ? 'bad voucher signature' : null;
+    const error = voucherProblem(channels.get(v.channelId) ?? null, info.owner, v.channelId, BigInt(v.amount), v.signature, d.domain);
     if (error) {
       out.push({ channelId: v.channelId, amount: v.amount, kept: false, error });
       continue;
     }
-    const kept = await d.store.putVoucher({ channelId: v.channelId, amount: v.amount, signature: v.signature.toLowerCase(), router, at: (d.clock ?? Date.now)() });
-    out.push({ channelId: v.channelId, amount: v.amount, kept });
+    out.push({ channelId: v.channelId, amount: v.amount, kept: await keep(router, v.channelId, v, d) });
   }
   return out;
+}
+
+async function close(router: string, p: Params<'close'>, d: RpcDeps, reply: (result: unknown) => void): Promise<void> {
+  const info = await registeredRouter(router, p.router, d);
+  const ch = await onChain(() => d.chain.channel(p.channelId));
+  if (!ch) throw new RpcError('refused', 'unknown channel');
+  // Only the owner's own routers may end its channels early.
+  if (ch.owner.toLowerCase() !== info.owner.toLowerCase()) throw new RpcError('refused', 'channel pays another owner');
+  if (p.voucher) {
+    const error = voucherProblem(ch, info.owner, p.channelId, BigInt(p.voucher.amount), p.voucher.signature, d.domain);
+    if (error) d.log.info({ router, channelId: p.channelId, error }, 'close: the router\'s voucher adds nothing');
+    else await keep(router, p.channelId, p.voucher, d);
+  }
+  const noKey = 'this gateway cannot sign for the channel\'s owner; the guest\'s refund opens at expiry';
+  if (!d.closer || (!ch.closed && !d.closer.canClose(ch.owner))) throw new RpcError('no-owner-key', noKey);
+  const out = await onChain(() => d.closer!.close(p.channelId, p.waitMs, reply));
+  if (out.kind === 'no-owner-key') throw new RpcError('no-owner-key', noKey);
+  if (out.kind === 'unknown-channel') throw new RpcError('refused', 'unknown channel');
+  if (out.kind === 'busy') throw new RpcError('busy', `settlement tx ${out.txid} for this channel is not in a block yet; retry`);
 }
 
 async function onChain<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
+    // A refusal by the contract (test invocation FAULT) is an answer, not an outage.
+    if (/test invocation faulted/.test((e as Error).message)) throw new RpcError('refused', (e as Error).message.slice(0, 300));
     throw new RpcError('chain-unavailable', (e as Error).message.slice(0, 300));
   }
 }

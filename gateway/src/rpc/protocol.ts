@@ -14,6 +14,7 @@ export const MAX_VOUCHERS = 100;
 const uint = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `expected ${bytes} bytes of hex`);
 const id = z.string().min(1).max(64);
+const voucher = z.object({ amount: uint.min(1), signature: hex(64) }).strict();
 
 export const requestSchema = z.discriminatedUnion('method', [
   z.object({ v: z.literal(1), id, method: z.literal('channel'), params: z.object({ channelId: uint.min(1) }).strict() }).strict(),
@@ -31,14 +32,26 @@ export const requestSchema = z.discriminatedUnion('method', [
     params: z.object({
       /** The router's public key; its address must be the topic's <router-id>. */
       router: hex(33),
-      vouchers: z.array(z.object({ channelId: uint.min(1), amount: uint.min(1), signature: hex(64) }).strict()).min(1).max(MAX_VOUCHERS),
+      vouchers: z.array(voucher.extend({ channelId: uint.min(1) }).strict()).min(1).max(MAX_VOUCHERS),
+    }).strict(),
+  }).strict(),
+  z.object({
+    v: z.literal(1), id, method: z.literal('close'),
+    params: z.object({
+      /** The router's public key; its address must be the topic's <router-id>, and its owner the channel's. */
+      router: hex(33),
+      channelId: uint.min(1),
+      /** The newest voucher the router holds, checked and kept like one passed on by `vouchers`, so the close cannot miss it. */
+      voucher: voucher.nullable().default(null),
+      /** How long to watch for the block, ms (default 30 s). */
+      waitMs: z.int().min(0).max(300_000).default(30_000),
     }).strict(),
   }).strict(),
 ]);
 
 export type RpcRequest = z.infer<typeof requestSchema>;
 
-export type ErrorCode = 'bad-request' | 'too-large' | 'busy' | 'unknown-router' | 'chain-unavailable' | 'refused' | 'internal';
+export type ErrorCode = 'bad-request' | 'too-large' | 'busy' | 'unknown-router' | 'chain-unavailable' | 'refused' | 'no-owner-key' | 'internal';
 
 export type RpcResponse =
   | { v: 1; id: string; ok: true; result: unknown }

@@ -29,7 +29,8 @@ export interface Executed {
 /** The few chain calls settlement makes; a seam so tests and the bench can count or fake them. */
 export interface SettleChain {
   height(): Promise<number>;
-  build(script: string, validForBlocks: number): Promise<BuiltTx>;
+  /** Signed by the payer, and by each cosigner whose witness the script needs (the owner's, for a close). */
+  build(script: string, validForBlocks: number, cosigners?: Account[]): Promise<BuiltTx>;
   /** A test invocation as the payer: the exception it would FAULT with, or null when it would HALT. */
   test(script: string): Promise<string | null>;
   /** Sends the bytes; a node that already has them is no error. */
@@ -59,7 +60,7 @@ export function neonSettleChain(client: QlinkClient, payer: Account, timeoutMs =
   const c = rawSettleChain(client, payer);
   return {
     height: () => timed(c.height(), timeoutMs, 'height'),
-    build: (s, v) => timed(c.build(s, v), timeoutMs, 'build'),
+    build: (s, v, co) => timed(c.build(s, v, co), timeoutMs, 'build'),
     test: (s) => timed(c.test(s), timeoutMs, 'test'),
     relay: (r) => timed(c.relay(r), timeoutMs, 'relay'),
     executed: (id) => timed(c.executed(id), timeoutMs, 'getapplicationlog'),
@@ -71,8 +72,9 @@ export function neonSettleChain(client: QlinkClient, payer: Account, timeoutMs =
 function rawSettleChain(client: QlinkClient, payer: Account): SettleChain {
   return {
     height: () => client.rpc.getBlockCount(),
-    async build(script, validForBlocks) {
-      const b = await client.tx.build(script, [payer], { validForBlocks });
+    async build(script, validForBlocks, cosigners = []) {
+      const others = cosigners.filter((a) => a.scriptHash !== payer.scriptHash);
+      const b = await client.tx.build(script, [payer, ...others], { validForBlocks });
       return { txid: b.txid, raw: b.raw, size: b.size, ...txHeader(b.raw) };
     },
     async test(script) {

@@ -32,6 +32,7 @@ export class Settler {
   #last = 0;
   #down = false;
   #busy: Promise<TickResult> | null = null;
+  #lock: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   readonly #clock: () => number;
@@ -58,8 +59,19 @@ export class Settler {
   /** Checks pending transactions, then settles if due (force: regardless of schedule and thresholds). */
   tick(force = false): Promise<TickResult> {
     if (this.#busy) return this.#busy;
-    this.#busy = this.#tick(force).finally(() => { this.#busy = null; });
+    this.#busy = this.exclusive(() => this.#tick(force)).finally(() => { this.#busy = null; });
     return this.#busy;
+  }
+
+  /**
+   * Runs fn while no round builds or sends a transaction, and no round
+   * starts until it is done: a cooperative close (ChannelCloser) must not
+   * race a redeem of the same channel.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn, fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
   }
 
   async #tick(force: boolean): Promise<TickResult> {

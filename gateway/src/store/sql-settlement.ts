@@ -79,6 +79,12 @@ export async function newestVoucher(q: Queryable, channelId: number): Promise<{ 
   return r ? { amount: num(r.amount), signature: String(r.sig), router: String(r.router) } : null;
 }
 
+export async function pendingFor(q: Queryable, channelId: number): Promise<string | null> {
+  const rows = await q.all<{ txid: string }>(`SELECT t.txid FROM tx_items i JOIN chain_txs t ON t.txid = i.txid
+    WHERE i.kind = 'redeem' AND i.channel_id = ? AND t.status = 'pending' ORDER BY t.created_at LIMIT 1`, [channelId]);
+  return rows[0]?.txid ?? null;
+}
+
 export async function batchesToAnchor(q: Queryable, limit: number) {
   const rows = await q.all<Record<string, unknown>>(`SELECT b.router, b.router_key, b.seq, b.prev, b.root, b.signature FROM batches b
     WHERE NOT EXISTS (SELECT 1 FROM tx_items i JOIN chain_txs t ON t.txid = i.txid

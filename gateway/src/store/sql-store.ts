@@ -132,6 +132,7 @@ export class SqlGatewayStore implements GatewayStore {
   batchesToAnchor(limit: number) { return settlement.batchesToAnchor(this.db, limit); }
   putVoucher(v: PassedVoucher): Promise<boolean> { return settlement.putVoucher(this.db, v); }
   newestVoucher(channelId: number) { return settlement.newestVoucher(this.db, channelId); }
+  pendingFor(channelId: number): Promise<string | null> { return settlement.pendingFor(this.db, channelId); }
 
   close(): Promise<void> { return this.db.close(); }
 }

@@ -63,6 +63,8 @@ export interface GatewayStore {
   putVoucher(v: PassedVoucher): Promise<boolean>;
   /** The channel's newest voucher from usage records or the RPC, for a router that has not seen it. */
   newestVoucher(channelId: number): Promise<{ amount: number; signature: string; router: string } | null>;
+  /** A pending settlement transaction (redeem or close) that carries the channel, if any: its txid. */
+  pendingFor(channelId: number): Promise<string | null>;
   /** Stored batches no pending or confirmed anchor covers, oldest first. */
   batchesToAnchor(limit: number): Promise<Array<{ router: string; routerKey: string; seq: number; prev: string; root: string; signature: string }>>;
 
