@@ -6,14 +6,19 @@
  * in the environment (QLINK_WIF, QLINK_OWNER_WIF, QLINK_ROUTER_WIF), never
  * from arguments, so they stay out of process lists.
  *
- *   scripts/guest-wallet open --rpc URL --magic N --contract 0x… --request '<payment request JSON or neo: URI>'
- *   scripts/guest-wallet topup --rpc URL --magic N --contract 0x… --channel ID --amount UNITS
+ *   scripts/guest-wallet open --rpc URL --magic N --contract 0x… --request '<payment request JSON or neo: URI>' [--sign-only]
+ *   scripts/guest-wallet topup --rpc URL --magic N --contract 0x… --channel ID --amount UNITS [--sign-only]
+ *
+ * --sign-only builds and signs the transaction and prints it ({ tx: base64,
+ * hex, txid }) without sending it, as a wallet that cannot reach the chain
+ * would hand it over to be pasted into the portal (which relays it).
  *   scripts/guest-wallet register --rpc URL --magic N --contract 0x… [--price-mb UNITS] [--price-min UNITS]
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { QlinkClient } from '../gateway/src/chain/client.js';
-import { account } from '../gateway/src/chain/neon.js';
+import { account, type Account } from '../gateway/src/chain/neon.js';
+import { openScript, topUpScript } from '../gateway/src/chain/scripts.js';
 
 const requestSchema = z.object({
   contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
@@ -45,23 +50,34 @@ async function main(): Promise<unknown> {
     options: {
       rpc: { type: 'string' }, magic: { type: 'string' }, contract: { type: 'string' }, request: { type: 'string' },
       channel: { type: 'string' }, amount: { type: 'string' }, 'price-mb': { type: 'string' }, 'price-min': { type: 'string' },
+      'sign-only': { type: 'boolean' },
     },
   });
   const config = z.object({ rpc: z.string().url(), magic: z.coerce.number().int(), contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/) }).parse(values);
   const client = new QlinkClient(config);
   const started = Date.now();
+  const signOnly = async (script: string, guest: Account) => {
+    const b = await client.tx.build(script, [guest]);
+    return { tx: b.raw.toString('base64'), hex: b.raw.toString('hex'), txid: b.txid, bytes: b.size };
+  };
   switch (positionals[0]) {
     case 'open': {
       const req = parseRequest(values.request ?? '', config.contract);
       if (req.contract.toLowerCase() !== config.contract.toLowerCase()) throw new Error('the request is for another contract');
       const [, router, voucherKey, expiry] = req.data;
-      const r = await client.openChannel(account(wif('QLINK_WIF')), { router, voucherKey, expiry: BigInt(expiry), amount: BigInt(req.amount) });
+      const guest = account(wif('QLINK_WIF'));
+      const p = { router, voucherKey, expiry: BigInt(expiry), amount: BigInt(req.amount) };
+      if (values['sign-only']) return signOnly(openScript(config.contract, guest.address, p), guest);
+      const r = await client.openChannel(guest, p);
       if (r.vmstate !== 'HALT') throw new Error(`open faulted: ${r.exception}`);
       const id = r.events.find((e) => e.name === 'ChannelOpened')?.params.id;
       return { channelId: String(id), txid: r.txid, ms: Date.now() - started };
     }
     case 'topup': {
-      const r = await client.topUp(account(wif('QLINK_WIF')), BigInt(values.channel ?? '0'), BigInt(values.amount ?? '0'));
+      const guest = account(wif('QLINK_WIF'));
+      const [id, amount] = [BigInt(values.channel ?? '0'), BigInt(values.amount ?? '0')];
+      if (values['sign-only']) return signOnly(topUpScript(config.contract, guest.address, id, amount), guest);
+      const r = await client.topUp(guest, id, amount);
       if (r.vmstate !== 'HALT') throw new Error(`topup faulted: ${r.exception}`);
       return { deposit: String(r.events.find((e) => e.name === 'ChannelToppedUp')?.params.deposit), txid: r.txid, ms: Date.now() - started };
     }

@@ -8,6 +8,7 @@ import { parseConfig } from '../agent/src/config.js';
 import { Gatekeeper } from '../agent/src/gatekeeper.js';
 import { createLogger } from '../agent/src/log.js';
 import { PaymentDesk } from '../agent/src/portal/desk.js';
+import { Relayer } from '../agent/src/portal/relay.js';
 import { startPortal } from '../agent/src/portal/server.js';
 import { openMemoryStore } from '../agent/src/store/db.js';
 import { SessionStore } from '../agent/src/store/sessions.js';
@@ -65,7 +66,10 @@ t.test('the portal: headers, probes, paying by voucher, malformed requests, RFC 
   const ledger = new ChannelLedger(db, (id) => config.plans.find((p) => p.id === id));
   const checker = new VoucherChecker({ domain: { magic: chain.networkMagic, contract: chain.contract }, routerKey: ROUTER, expiryMarginMs: 60_000 }, source, vouchers);
   const desk = new PaymentDesk({ config, gatekeeper, sessions, log, clock: Date.now, checker, vouchers, ledger });
-  const portal = await startPortal({ config, desk, routerKey: ROUTER, clock: Date.now, log, macOf: async (ip) => (ip === '127.0.0.1' ? MAC : undefined),
+  // The gateway behind the relay is the netns test's (test/portal-relay.netns.test.ts); here only what the portal checks itself.
+  const relayed: string[] = [];
+  const relayer = new Relayer({ relay: async (tx) => { relayed.push(tx); return { state: 'confirmed', txid: '0x' + 'ab'.repeat(32), vmstate: 'HALT', exception: null, channelId: 5n }; } }, chain.contract, log);
+  const portal = await startPortal({ config, desk, routerKey: ROUTER, clock: Date.now, log, relayer, macOf: async (ip) => (ip === '127.0.0.1' ? MAC : undefined),
     limits: { headersTimeoutMs: 1_000, requestTimeoutMs: 2_000, idleSocketMs: 1_000 } });
   t.teardown(() => portal.close());
   const sign = (amount: bigint) => ({ channelId: '5', amount: String(amount), signature: signMessage(guest.privateKey, voucherMessage({ magic: chain.networkMagic, contract: chain.contract }, 5n, amount)).toString('hex') });
@@ -152,9 +156,30 @@ t.test('the portal: headers, probes, paying by voucher, malformed requests, RFC 
   });
   t.ok(idle < 5_000, `a silent connection is closed (${idle} ms)`);
 
+  // A signed transaction to relay: base64 or hex of a NEO N3 transaction that names this contract; anything else a clear 4xx.
+  const contractVm = Buffer.from(chain.contract.slice(2), 'hex').reverse();
+  const tx = Buffer.concat([Buffer.alloc(40), contractVm, Buffer.alloc(40, 1)]);
+  for (const [body, status, why] of [
+    [{ tx: 'not a transaction!' }, 422, /base64 or hex/], [{ tx: Buffer.alloc(100, 1).toString('base64') }, 422, /not a signed NEO N3 transaction/],
+    [{ tx: Buffer.alloc(100).toString('hex') }, 422, /does not pay this hotspot's contract/], [{ tx: 'ab'.repeat(16_500) }, 422, /tx: Too big/],
+    [{ tx: Buffer.alloc(16_500, 7).toString('base64') }, 413, /over 16384 bytes/], [{ tx: 'x'.repeat(40_000) }, 413, /body over/], [{ tx: tx.toString('hex'), extra: 1 }, 422, /extra/],
+  ] as const) {
+    const r = await post('/api/relay', body);
+    t.equal(r.status, status, `relay refused: ${JSON.parse(r.body).error}`);
+    t.match(JSON.parse(r.body).error, why);
+  }
+  t.same(relayed, [], 'nothing bad reached the gateway');
+  for (const text of [tx.toString('base64'), '0x' + tx.toString('hex')]) {
+    const r = await post('/api/relay', { tx: text });
+    t.equal(r.status, 200);
+    t.same(JSON.parse(r.body), { state: 'confirmed', txid: '0x' + 'ab'.repeat(32), channelId: '5' });
+  }
+  t.same(relayed, [tx.toString('base64'), tx.toString('base64')], 'hex or base64, the gateway gets the same bytes');
+  t.match((await req('/')).body, /"relay":true/, 'the page offers pasting');
+
   const out = await post('/api/logout', {});
   t.equal(out.status, 200);
-  t.equal(JSON.parse(out.body).online, false);
+  t.match(JSON.parse(out.body), { online: false, close: null }, 'no closer configured: nothing said about the deposit');
   t.equal((await req('/generate_204', { host: 'connectivitycheck.gstatic.com' })).status, 302, 'held again after log out');
   t.equal((await req('/')).status, 200, 'still serving');
 });

@@ -7,6 +7,7 @@ import { openMemoryStore } from '../agent/src/store/db.js';
 import { MemoryChannelSource, type ChannelInfo } from '../agent/src/vouchers/channel-source.js';
 import { ChainChannelSource } from '../agent/src/vouchers/chain-source.js';
 import { VoucherChecker, type CheckContext, type VoucherClaim } from '../agent/src/vouchers/check.js';
+import { ChannelLedger } from '../agent/src/vouchers/ledger.js';
 import { VoucherStore } from '../agent/src/vouchers/store.js';
 import { voucherMessage as agentVoucherMessage } from '../agent/src/vouchers/message.js';
 
@@ -84,6 +85,27 @@ t.test('refusals leave the newest voucher unchanged', async (t) => {
   }
 });
 
+t.test('roaming: a genuine newest voucher from the gateway raises the bar and counts as spent here; a forged one is ignored', async (t) => {
+  const s = setup();
+  s.source.set({ ...s.channel, newest: { amount: 500n, signature: s.sign(500n).signature } });
+  t.match(await s.checker.check(s.sign(400n), s.ctx({ sessionChannel: null })), { ok: false, reason: 'not-above-newest', minimum: 501n });
+  t.match(await s.checker.check(s.sign(600n), s.ctx({ sessionChannel: null, meteredCost: 200n })), { ok: false, reason: 'below-cost', minimum: 700n },
+    'what was metered here comes on top of what the other router took');
+  t.ok((await s.checker.check(s.sign(700n), s.ctx({ sessionChannel: null, meteredCost: 200n }))).ok);
+  const db = openMemoryStore();
+  const store = new VoucherStore(db);
+  const ledger = new ChannelLedger(db, () => undefined);
+  store.raise({ channelId: 7n, amount: 100n, signature: 'aa', sessionId: null, at: 1 });
+  t.ok(store.raise({ channelId: 7n, amount: 700n, signature: 'bb', sessionId: null, at: 2 }, 500n));
+  t.equal(ledger.cost(7n, 3), 400n, 'the gateway\'s 500 above the 100 held here: 400 spent elsewhere');
+  t.notOk(store.raise({ channelId: 7n, amount: 650n, signature: 'cc', sessionId: null, at: 3 }, 900n), 'a lower one changes nothing');
+  t.equal(ledger.cost(7n, 3), 400n);
+
+  const f = setup();
+  f.source.set({ ...f.channel, newest: { amount: 500n, signature: f.sign(500n, 7n, DOMAIN, newKeyPair().privateKey).signature } });
+  t.ok((await f.checker.check(f.sign(400n), f.ctx({ sessionChannel: null }))).ok, 'a newest voucher not signed by the guest is no bar');
+});
+
 t.test('amounts above 2^53 compare exactly', async (t) => {
   const s = setup();
   s.source.set({ ...s.channel, deposit: (1n << 62n) });
@@ -106,7 +128,7 @@ t.test('the chain source: reads count as confirmed, a missing channel is looked 
   let present = false;
   const ch = { id: 7n, owner: OWNER, router: ROUTER, voucherKey: '02' + '00'.repeat(32), deposit: 5n, redeemed: 0n, expiry: 9n, closed: false };
   let clock = 0;
-  const src = new ChainChannelSource({ getChannel: async () => { reads++; return present ? ch : null; }, chainTime: async () => 1000n }, () => clock);
+  const src = new ChainChannelSource({ getChannel: async () => { reads++; return present ? ch : null; }, chainTime: async () => 1000n, settlementWindow: async () => 60_000n }, () => clock);
   t.equal(await src.channel(7n), null);
   present = true;
   t.same(await src.channel(7n), { ...ch, confirmed: true }, 'found once confirmed');
@@ -116,6 +138,7 @@ t.test('the chain source: reads count as confirmed, a missing channel is looked 
   await src.channel(7n);
   t.equal(reads, 3, 'read again when stale');
   t.equal(await src.now(), 1000n);
+  t.equal(await src.settlementWindow(), 60_000n);
 });
 
 t.test("the agent's voucher bytes match the contract's vector and the chain client's builder", async (t) => {

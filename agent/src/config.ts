@@ -87,7 +87,9 @@ export const agentConfigSchema = z.object({
   usage: usageSchema.default({ recordIntervalMs: 60_000, batchIntervalMs: 60_000, maxRecordsPerBatch: 1_000 }),
   chain: chainSchema.optional(),
   uplink: uplinkSchema.optional(),
-}).strict().refine((c) => !c.uplink || c.chain, { message: 'uplink needs chain (networkMagic and contract): batches are signed for one deployment', path: ['uplink'] });
+}).strict().refine((c) => !c.uplink || c.chain, { message: 'uplink needs chain (networkMagic and contract): batches are signed for one deployment', path: ['uplink'] })
+  .refine((c) => c.portal.channels !== 'gateway' || c.uplink, { message: 'channels from the gateway need the uplink', path: ['portal', 'channels'] })
+  .refine((c) => c.portal.channels !== 'chain' || c.portal.rpcUrl, { message: 'channels from the chain need portal.rpcUrl', path: ['portal', 'channels'] });
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 

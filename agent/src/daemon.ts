@@ -72,7 +72,7 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
   const sealTimer = setInterval(seal, config.usage.batchIntervalMs);
   if (!batcher) log.warn('chain (networkMagic, contract) not configured: usage records are kept but not batched');
 
-  const guestPortal = await startGuestPortal({ config, db, gatekeeper, sessions, guests, log, routerKey: identity.publicKey, refreshGuests });
+  const guestPortal = await startGuestPortal({ config, db, gatekeeper, sessions, guests, log, routerKey: identity.publicKey, refreshGuests, gateway: uplink?.gateway });
   const control: NetServer = await startControlServer(config.controlSocket, (req) => runCommand(ctx, req), log);
 
   let stopping = false;
@@ -106,8 +106,7 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
       clearTimeout(timer);
       clearInterval(sealTimer);
       closeControlServer(control, config.controlSocket);
-      clearInterval(guestPortal.timer);
-      await guestPortal.portal.close();
+      await guestPortal.stop();
       await gatekeeper.poll().catch(() => {});
       seal();
       await uplink?.stop();

@@ -1,10 +1,10 @@
 import { renderSVG } from 'uqr';
-import { call, type GuestState, type PayRequest } from './api.js';
+import { ApiError, call, type CloseReport, type GuestState, type PayRequest, type Relayed } from './api.js';
 import { TEXT, type Key, type Lang } from './i18n.js';
 import { newKey, publicKey, signVoucher, voucherMessage } from './signer.js';
 
 interface Plan { id: string; name: string; pricePerMb: number; pricePerMinute: number; minutes: number | null; quotaBytes: number | null }
-interface Data { lang: Lang; view: string; name: string; terms: string | null; logo: boolean; plans: Plan[]; paying: boolean; deposit: number; creditWindow: number }
+interface Data { lang: Lang; view: string; name: string; terms: string | null; logo: boolean; plans: Plan[]; paying: boolean; relay: boolean; deposit: number; creditWindow: number }
 interface Channel { network: number; contract: string; to: string; deposit: string; channelId?: string }
 
 const data = JSON.parse(document.getElementById('qlink-data')?.textContent ?? '{}') as Data;
@@ -54,10 +54,38 @@ function button(label: string, onClick: () => unknown, id?: string): HTMLButtonE
   return b;
 }
 
+/**
+ * A signed transaction pasted here goes to the chain through the hotspot
+ * (agent → gateway → chain), for wallets that cannot reach the network; then
+ * `then` runs with the confirmed result. One box per view, kept across the
+ * status view's re-renders so a half-pasted text survives them.
+ */
+function relayBox(id: string, then: (r: Relayed) => Promise<void>): HTMLElement {
+  const area = el('textarea', { id: `${id}-tx`, rows: '4', autocomplete: 'off', spellcheck: 'false' });
+  const note = el('p', { class: 'small', id: `${id}-status`, role: 'status' });
+  return el('details', { id }, el('summary', {}, t('pasteTx')), el('label', {}, t('signedTx'), area), note,
+    button(t('send'), async () => {
+      const tx = area.value.trim();
+      if (!tx) return;
+      note.textContent = t('sending');
+      const r = await call<Relayed>('POST', '/api/relay', { tx });
+      note.textContent = r.state === 'unconfirmed' ? `${t('notInBlock')} ${r.txid}` : r.txid;
+      if (r.state === 'confirmed') await then(r);
+    }, `${id}-send`));
+}
+
 async function choose(plan: string): Promise<void> {
   const key = store.key ?? newKey();
   store.key = key;
   const req = await call<PayRequest>('POST', '/api/pay', { plan, voucherKey: publicKey(key) });
+  const held = store.channel;
+  // A channel this browser still holds the key for: the same router after a reload, or another of the owner's (roaming).
+  if (held?.channelId && held.network === req.network && held.contract.toLowerCase() === req.contract.toLowerCase()) {
+    show(el('p', { class: 'wait' }, t('resuming')));
+    try {
+      return await firstVoucher(held.channelId, false);
+    } catch { /* closed, expired or another owner's: pay anew below */ }
+  }
   store.channel = { network: req.network, contract: req.contract, to: req.to, deposit: req.amount };
   const input = el('input', { id: 'channel-id', inputmode: 'numeric', pattern: '[0-9]*', autocomplete: 'off' });
   const qr = el('div', { class: 'qr', 'aria-hidden': 'true' });
@@ -66,7 +94,8 @@ async function choose(plan: string): Promise<void> {
     el('p', {}, el('a', { href: req.uri, id: 'wallet-link', class: 'button' }, t('openWallet'))),
     el('p', { class: 'small' }, t('payHint')),
     el('pre', { id: 'pay-request', class: 'small' }, JSON.stringify(req)),
-    el('label', {}, t('channel'), input), button(t('paid'), () => firstVoucher(input.value.trim()), 'paid'));
+    el('label', {}, t('channel'), input), button(t('paid'), () => firstVoucher(input.value.trim()), 'paid'),
+    data.relay ? relayBox('relay', async (r) => { if (r.channelId) await firstVoucher(r.channelId); }) : '');
 }
 
 async function voucher(amount: bigint, deposit?: string | null): Promise<GuestState> {
@@ -82,18 +111,25 @@ async function voucher(amount: bigint, deposit?: string | null): Promise<GuestSt
   return call<GuestState>('POST', '/api/voucher', { channelId: c.channelId, amount: a.toString(), signature });
 }
 
-async function firstVoucher(channelId: string): Promise<void> {
+async function firstVoucher(channelId: string, waitForBlock = true): Promise<void> {
   const c = store.channel;
   if (!c || !/^[0-9]{1,19}$/.test(channelId)) return;
   store.channel = { ...c, channelId };
   show(el('p', { class: 'wait' }, t('waiting')));
-  // The channel may still be in the mempool: ask again for a while.
+  let amount = BigInt(data.creditWindow);
   for (let i = 0; ; i++) {
     try {
-      await voucher(BigInt(data.creditWindow));
+      await voucher(amount);
       break;
     } catch (e) {
-      if (!/unknown-channel|unconfirmed-channel/.test((e as Error).message) || i > 60) throw e;
+      const m = e instanceof ApiError ? e.minimum : undefined;
+      // The channel already paid for service (at another of the owner's routers, or here before): sign a window above that.
+      if (m !== undefined && amount < BigInt(m) && i < 3) {
+        amount = BigInt(m) - 1n + BigInt(data.creditWindow);
+        continue;
+      }
+      // The channel may still be in the mempool: ask again for a while.
+      if (!waitForBlock || !/unknown-channel|unconfirmed-channel/.test((e as Error).message) || i > 60) throw e;
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
@@ -129,16 +165,32 @@ function render(s: GuestState): void {
       row('dataLeft', s.bytesLeft === null ? t('unlimited') : `${(s.bytesLeft / 1e6).toFixed(1)} MB`, 'data-left'),
       row('used', `${(s.bytesUsed / 1e6).toFixed(2)} MB`, 'used'),
       row('credit', gas(s.credit), 'credit'), row('spent', gas(s.cost), 'spent')),
-    needTopup ? el('div', { id: 'topup' }, el('p', { class: 'warn' }, t('topupHint')), el('p', {}, el('a', { href: topupUri, class: 'button', id: 'topup-link' }, t('topup')))) : '',
+    needTopup ? el('div', { id: 'topup' }, el('p', { class: 'warn' }, t('topupHint')), el('p', {}, el('a', { href: topupUri, class: 'button', id: 'topup-link' }, t('topup'))),
+      data.relay ? (topupBox ??= relayBox('topup-relay', () => status())) : '') : '',
     s.online ? button(t('logout'), logout, 'logout') : el('p', {}, el('a', { href: '/', class: 'button' }, t('plans'))),
   );
 }
 
+let topupBox: HTMLElement | undefined;
+
 async function logout(): Promise<void> {
-  const s = await call<GuestState>('POST', '/api/logout', {});
+  const s = await call<GuestState & { close?: CloseReport | null }>('POST', '/api/logout', {});
   store.key = null;
   store.channel = null;
-  show(el('h2', { id: 'state' }, t('held')), el('p', { id: 'spent' }, `${t('loggedOut')} ${gas(s.cost)}.`), el('p', {}, el('a', { href: '/' }, t('plans'))));
+  show(el('h2', { id: 'state' }, t('held')), el('p', { id: 'spent' }, `${t('loggedOut')} ${gas(s.cost)}.`), ...refund(s.close ?? null),
+    el('p', {}, el('a', { href: '/' }, t('plans'))));
+}
+
+/** What comes back of the deposit, and when: at once when the hotspot closed the channel, else after its expiry. */
+function refund(c: CloseReport | null): HTMLElement[] {
+  if (!c) return [];
+  if (c.state === 'closed') {
+    return [el('p', { id: 'refund' }, `${gas(c.refunded)} ${t('refundNow')}`), el('p', { id: 'charged', class: 'small' }, `${t('paidOnChain')}: ${gas(c.charged)}`)];
+  }
+  const rest = c.refund === null ? t('restOfDeposit') : `${t('restOfDeposit')} (${gas(c.refund)})`;
+  if (c.state === 'pending') return [el('p', { id: 'refund' }, `${rest} ${t('refundSoon')}`), el('p', { class: 'small' }, c.txid)];
+  const when = c.refundAfter === null ? '' : new Date(c.refundAfter).toLocaleString(data.lang === 'zh' ? 'zh-CN' : 'en');
+  return [el('p', { id: 'refund' }, `${rest} ${t('refundLater')} ${when} ${t('refundLaterHow')}`)];
 }
 
 header();

@@ -9,6 +9,12 @@ export const TEXT = {
     topup: 'Top up', topupHint: 'Your deposit is nearly used. Top up the channel from your wallet.', resume: 'Continue',
     logout: 'Log out', loggedOut: 'Logged out. You spent', terms: 'Terms of use', noPaying: 'Paying is not set up on this router yet.',
     refused: 'Refused', keyLost: 'This browser has no key for a channel. Choose a plan to pay.', unlimited: 'no limit',
+    pasteTx: 'Wallet cannot reach the network? Paste the signed transaction (base64 or hex) and the hotspot sends it.',
+    signedTx: 'Signed transaction', send: 'Send', sending: 'Sending your transaction through the hotspot…',
+    notInBlock: 'Sent, but not in a block yet. Try again in a minute. Transaction', resuming: 'Continuing with your channel…',
+    refundNow: 'came back to your wallet: the channel is closed.', refundSoon: 'comes back to your wallet in a moment: the channel is closing.',
+    refundLater: 'comes back when the channel expires, after', refundLaterHow: '(your wallet sends the refund then).',
+    restOfDeposit: 'The rest of your deposit', paidOnChain: 'Paid to the hotspot',
   },
   zh: {
     plans: '选择套餐', choose: '选择', perMb: '/ MB', perMin: '/ 分钟', minutes: '分钟', quota: '流量',
@@ -19,6 +25,12 @@ export const TEXT = {
     topup: '充值', topupHint: '押金即将用完，请在钱包中为通道充值。', resume: '继续',
     logout: '退出', loggedOut: '已退出。共花费', terms: '使用条款', noPaying: '此路由器尚未开通付款。',
     refused: '被拒绝', keyLost: '此浏览器没有通道密钥。请选择套餐付款。', unlimited: '不限',
+    pasteTx: '钱包无法连接网络？粘贴已签名的交易（base64 或十六进制），由热点代为发送。',
+    signedTx: '已签名交易', send: '发送', sending: '正在通过热点发送交易…',
+    notInBlock: '已发送，但尚未上链。请稍后再试。交易', resuming: '正在继续使用您的通道…',
+    refundNow: '已退回您的钱包：通道已关闭。', refundSoon: '即将退回您的钱包：通道正在关闭。',
+    refundLater: '将在通道到期后退回，时间', refundLaterHow: '（届时由您的钱包发起退款）。',
+    restOfDeposit: '押金余额', paidOnChain: '支付给热点',
   },
 } as const;
 

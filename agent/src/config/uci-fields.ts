@@ -39,6 +39,8 @@ export const UCI_FIELDS: readonly UciField[] = [
   f('portal', 'cert_file', 'portal.certFile'),
   f('portal', 'key_file', 'portal.keyFile'),
   f('portal', 'rpc_url', 'portal.rpcUrl'),
+  f('portal', 'channels', 'portal.channels'),
+  f('portal', 'close_wait_seconds', 'portal.closeWaitSeconds', 'int'),
   f('portal', 'owner', 'portal.owner'),
   f('portal', 'deposit', 'portal.deposit'),
   f('portal', 'credit_window', 'portal.creditWindow'),

@@ -4,6 +4,7 @@ import type { AgentConfig } from '../config.js';
 import { addressOf } from '../identity/neo-address.js';
 import type { PaymentDesk } from './desk.js';
 import { HttpError, readJson, sendJson } from './http.js';
+import { RELAY_BODY_BYTES, relayBody, type Relayer } from './relay.js';
 
 /** NEO N3 GAS: channels are always fundable in it. */
 export const GAS_HASH = '0xd2a4cff31913016155e38e474a2c06d08be276cf';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   desk: PaymentDesk;
   routerKey: string;
   clock: () => number;
+  /** Sends guests' signed transactions through the gateway; absent without an uplink. */
+  relayer?: Relayer;
 }
 
 /** The channel-opening payment the page shows as a QR code and a wallet link (NEP-9 style, with the transfer's data). */
@@ -55,7 +58,13 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, path:
     case 'POST /api/voucher': {
       const b = await readJson(req, voucherBody);
       const r = await desk.voucher(mac, { ...b, channelId: BigInt(b.channelId), amount: BigInt(b.amount) });
-      return sendJson(res, r.ok ? 200 : 409, r.ok ? r.state : { error: r.detail, reason: r.reason });
+      return sendJson(res, r.ok ? 200 : 409, r.ok ? r.state : { error: r.detail, reason: r.reason, ...(r.minimum === undefined ? {} : { minimum: r.minimum.toString() }) });
+    }
+    case 'POST /api/relay': {
+      if (!deps.relayer) throw new HttpError(503, 'this router cannot send transactions (no gateway uplink): send it from your wallet');
+      const b = await readJson(req, relayBody, RELAY_BODY_BYTES);
+      const r = await deps.relayer.relay(mac, b.tx);
+      return sendJson(res, r.status, r.body);
     }
     case 'POST /api/logout':
       await readJson(req, empty);

@@ -21,8 +21,19 @@ export const portalConfigSchema = z.object({
   hostname: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i, 'expected a host name').optional(),
   certFile: z.string().min(1).optional(),
   keyFile: z.string().min(1).optional(),
-  /** NEO JSON-RPC the agent reads channels from; unset, paying is off (the portal still shows plans). */
+  /** NEO JSON-RPC the agent may read channels from directly (see `channels`). */
   rpcUrl: z.string().url().optional(),
+  /**
+   * Where channels are read: `gateway` asks the gateway's channel service over
+   * the uplink (no NEO node needed on the router, and it knows the newest
+   * voucher other routers of the owner took: roaming); `chain` reads the
+   * contract over rpcUrl; `auto` is the gateway when an uplink is configured,
+   * else the chain. With the gateway and rpcUrl both, the chain stands in
+   * while the gateway does not answer. With neither, paying is off.
+   */
+  channels: z.enum(['auto', 'gateway', 'chain']).default('auto'),
+  /** How long a log out waits for the cooperative close's block before telling the guest it is on its way. */
+  closeWaitSeconds: z.int().min(0).max(120).default(30),
   /** The owner's script hash: channels opened at any of the owner's routers are served here (roaming). */
   owner: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a script hash like 0x + 40 hex digits').optional(),
   /** What the page asks a wallet to deposit when opening a channel (GAS; default 1). */

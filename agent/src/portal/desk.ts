@@ -7,10 +7,13 @@ import type { ChannelSource } from '../vouchers/channel-source.js';
 import type { VoucherChecker, VoucherClaim, Refusal } from '../vouchers/check.js';
 import type { ChannelLedger } from '../vouchers/ledger.js';
 import type { VoucherStore } from '../vouchers/store.js';
+import type { CloseReport } from './closing.js';
 import { buildState, type GuestState } from './guest-state.js';
 import { HttpError } from './http.js';
 
 export type { GuestState };
+
+export type Refused = { ok: false; reason: Refusal; detail: string; minimum?: bigint };
 
 interface Pending { plan: Plan; voucherKey: string; until: number }
 
@@ -27,7 +30,16 @@ export class PaymentDesk {
   constructor(private readonly deps: {
     config: AgentConfig; gatekeeper: Gatekeeper; sessions: SessionStore; log: Logger; clock: () => number;
     checker?: VoucherChecker; vouchers?: VoucherStore; ledger?: ChannelLedger; channels?: ChannelSource;
+    /** Hears each voucher taken (the gateway push). */
+    onVoucher?: () => void;
+    /** Closes a channel cooperatively at log out, or says when its refund opens. */
+    close?: (channelId: bigint) => Promise<CloseReport>;
   }) {}
+
+  /** Vouchers can be checked here: a deployment and a way to read channels are configured. */
+  get canPay(): boolean {
+    return !!this.deps.checker && !!this.deps.ledger;
+  }
 
   /** state() with the channel's current deposit, so the page knows how far it may sign after a top up. */
   async stateWithDeposit(mac: string): Promise<GuestState> {
@@ -56,13 +68,14 @@ export class PaymentDesk {
     return this.deps.sessions.openFor(mac)?.state === 'active';
   }
 
-  async voucher(mac: string, claim: VoucherClaim): Promise<{ ok: true; state: GuestState } | { ok: false; reason: Refusal; detail: string }> {
+  async voucher(mac: string, claim: VoucherClaim): Promise<{ ok: true; state: GuestState } | Refused> {
     const { checker, ledger } = this.deps;
-    if (!checker || !ledger) throw new HttpError(503, 'paying is not configured on this router (portal.rpcUrl, chain)');
+    if (!checker || !ledger) throw new HttpError(503, 'paying is not configured on this router (chain, and portal.rpcUrl or the uplink)');
     const now = this.deps.clock();
     const open = this.deps.sessions.openFor(mac);
     const bound = open ? this.#channelOf(open.id) : null;
-    const r = await checker.check(claim, { sessionChannel: bound, sessionId: open?.id ?? null, meteredCost: ledger.cost(claim.channelId, now), now });
+    const r = await checker.check(claim, { sessionChannel: bound, sessionId: open?.id ?? null, meteredCost: ledger.cost(claim.channelId, now), now })
+      .catch((e: Error) => { throw new HttpError(503, `cannot look the channel up now (${e.message.slice(0, 200)}); try again`); });
     if (!r.ok) {
       this.deps.log.info({ mac, channel: String(claim.channelId), reason: r.reason }, 'voucher refused');
       return r;
@@ -82,6 +95,7 @@ export class PaymentDesk {
       this.#pending.delete(mac);
     }
     this.#lastChannel.set(mac, claim.channelId);
+    this.deps.onVoucher?.();
     return { ok: true, state: this.state(mac) };
   }
 
@@ -100,12 +114,14 @@ export class PaymentDesk {
     }
   }
 
-  async logout(mac: string): Promise<GuestState> {
+  /** Ends the session, then closes its channel so the rest of the deposit goes back at once (where the gateway can). */
+  async logout(mac: string): Promise<GuestState & { close: CloseReport | null }> {
     await this.deps.gatekeeper.deauth(mac, 'logout');
     this.#pending.delete(mac);
     const state = this.state(mac);
     this.#lastChannel.delete(mac);
-    return state;
+    const close = state.channelId !== null && this.deps.close ? await this.deps.close(BigInt(state.channelId)) : null;
+    return { ...state, close };
   }
 
   state(mac: string): GuestState {

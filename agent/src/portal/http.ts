@@ -43,20 +43,20 @@ export function sendError(res: ServerResponse, status: number, message: string):
   sendJson(res, status, { error: message });
 }
 
-/** Reads a JSON body of at most MAX_BODY_BYTES and parses it with the schema; each way to fail is its own 4xx. */
-export async function readJson<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
+/** Reads a JSON body of at most `limit` bytes and parses it with the schema; each way to fail is its own 4xx. */
+export async function readJson<S extends z.ZodType>(req: IncomingMessage, schema: S, limit = MAX_BODY_BYTES): Promise<z.infer<S>> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'send application/json');
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > MAX_BODY_BYTES) {
+  if (declared > limit) {
     req.resume();
-    throw new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`);
+    throw new HttpError(413, `body over ${limit} bytes`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`);
+    if (size > limit) throw new HttpError(413, `body over ${limit} bytes`);
     chunks.push(chunk);
   }
   let json: unknown;

@@ -23,6 +23,8 @@ export interface PageData {
   logo: boolean;
   plans: Array<{ id: string; name: string; pricePerMb: number; pricePerMinute: number; minutes: number | null; quotaBytes: number | null; down: number | null; up: number | null }>;
   paying: boolean;
+  /** The page may take a signed transaction and have the router send it. */
+  relay: boolean;
   deposit: number;
   creditWindow: number;
   secure: boolean;

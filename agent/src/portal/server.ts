@@ -81,7 +81,7 @@ export async function startPortal(deps: PortalDeps): Promise<RunningPortal> {
     const lang = chooseLang(req.headers['accept-language'], new URLSearchParams(query).get('lang'));
     const html = renderPage(page, {
       lang, view: path === '/' ? 'plans' : path.slice(1), name: localize(p.name, lang) ?? 'Guest Wi-Fi', terms: localize(p.terms, lang), logo: !!logo,
-      plans: deps.config.plans.map(planView), paying: !!deps.config.chain && !!p.rpcUrl, deposit: p.deposit, creditWindow: p.creditWindow, secure,
+      plans: deps.config.plans.map(planView), paying: deps.desk.canPay, relay: !!deps.relayer, deposit: p.deposit, creditWindow: p.creditWindow, secure,
     });
     send(res, 200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': page.csp, 'content-language': lang, vary: 'Accept-Language', ...NO_STORE }, html, head);
   }

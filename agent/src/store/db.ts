@@ -107,6 +107,11 @@ const MIGRATIONS: string[] = [
      session_id INTEGER,
      at INTEGER NOT NULL
    );`,
+  // Roaming and the gateway (issue 6): what other routers took on a channel before it came here (counted as spent here),
+  // and whether the newest voucher has reached the gateway yet.
+  `ALTER TABLE vouchers ADD COLUMN elsewhere TEXT NOT NULL DEFAULT '0';
+   ALTER TABLE vouchers ADD COLUMN pushed INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX vouchers_unpushed ON vouchers(at) WHERE pushed = 0;`,
 ];
 
 export function migrate(db: Db): void {

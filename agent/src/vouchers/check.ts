@@ -20,7 +20,8 @@ export type Refusal =
 
 export type CheckResult =
   | { ok: true; voucher: HeldVoucher; channel: ChannelInfo }
-  | { ok: false; reason: Refusal; detail: string };
+  /** minimum: the lowest amount that would pass this check, where there is one (so a page can sign it at once). */
+  | { ok: false; reason: Refusal; detail: string; minimum?: bigint };
 
 export interface CheckerOptions {
   domain: Domain;
@@ -55,14 +56,14 @@ export class VoucherChecker {
   constructor(private readonly opts: CheckerOptions, private readonly source: ChannelSource, private readonly store: VoucherStore) {}
 
   async check(v: VoucherClaim, ctx: CheckContext): Promise<CheckResult> {
-    const no = (reason: Refusal, detail: string): CheckResult => ({ ok: false, reason, detail });
+    const no = (reason: Refusal, detail: string, minimum?: bigint): CheckResult => ({ ok: false, reason, detail, ...(minimum === undefined ? {} : { minimum }) });
     const d = this.opts.domain;
     if (v.magic !== undefined && v.magic !== d.magic) return no('other-network', `voucher for network ${v.magic}, this is ${d.magic}`);
     if (v.contract !== undefined && v.contract.toLowerCase() !== d.contract.toLowerCase()) return no('other-network', 'voucher for another contract');
     if (ctx.sessionChannel !== null && ctx.sessionChannel !== v.channelId) return no('other-channel', `session is paid by channel ${ctx.sessionChannel}`);
     if (v.channelId <= 0n || v.amount < 0n || v.amount >= 1n << 63n) return no('bad-signature', 'channel id or amount out of range');
     const held = this.store.newest(v.channelId);
-    if (held && v.amount <= held.amount) return no('not-above-newest', `newest held is ${held.amount}`);
+    if (held && v.amount <= held.amount) return no('not-above-newest', `newest held is ${held.amount}`, held.amount + 1n);
     const c = await this.source.channel(v.channelId);
     if (!c) return no('unknown-channel', 'the chain knows no such channel (yet)');
     if (!c.confirmed) return no('unconfirmed-channel', 'the channel is not in a block yet');
@@ -72,15 +73,30 @@ export class VoucherChecker {
       || (this.opts.owner !== undefined && c.owner.toLowerCase() === this.opts.owner.toLowerCase());
     if (!ours) return no('other-router', "the channel pays another router's owner");
     if (v.amount > c.deposit) return no('over-deposit', `deposit is ${c.deposit}`);
-    if (v.amount <= c.redeemed) return no('not-above-newest', `already redeemed ${c.redeemed}`);
-    if (v.amount < ctx.meteredCost) return no('below-cost', `service so far cost ${ctx.meteredCost}`);
-    if (!HEX64.test(v.signature) || !this.#verify(c.voucherKey, voucherMessage(d, v.channelId, v.amount), Buffer.from(v.signature, 'hex'))) {
+    if (v.amount <= c.redeemed) return no('not-above-newest', `already redeemed ${c.redeemed}`, c.redeemed + 1n);
+    // Roaming: another of the owner's routers took a voucher this one has not seen. Only the rise above it buys service here.
+    const elsewhere = this.#elsewhere(c, held?.amount ?? 0n);
+    if (elsewhere !== null && v.amount <= elsewhere) return no('not-above-newest', `the gateway holds ${elsewhere}: another router served this channel`, elsewhere + 1n);
+    const cost = ctx.meteredCost + (elsewhere === null ? 0n : elsewhere - (held?.amount ?? 0n));
+    if (v.amount < cost) return no('below-cost', `service so far cost ${cost}`, cost);
+    if (!this.#signedByChannel(c, v.channelId, v.amount, v.signature)) {
       return no('bad-signature', "not signed by the channel's voucher key for this network, contract, channel and amount");
     }
     const voucher: HeldVoucher = { channelId: v.channelId, amount: v.amount, signature: v.signature.toLowerCase(), sessionId: ctx.sessionId, at: ctx.now };
     // Another request may have stored a higher one since the read above.
-    if (!this.store.raise(voucher)) return no('not-above-newest', 'a voucher as high or higher arrived first');
+    if (!this.store.raise(voucher, elsewhere ?? undefined)) return no('not-above-newest', 'a voucher as high or higher arrived first');
     return { ok: true, voucher, channel: c };
+  }
+
+  /** The gateway's newest voucher when it is above what this router holds (and really the guest's); else null. */
+  #elsewhere(c: ChannelInfo, held: bigint): bigint | null {
+    const n = c.newest;
+    if (!n || n.amount <= held || n.amount > c.deposit) return null;
+    return this.#signedByChannel(c, c.id, n.amount, n.signature) ? n.amount : null;
+  }
+
+  #signedByChannel(c: ChannelInfo, id: bigint, amount: bigint, signature: string): boolean {
+    return HEX64.test(signature) && this.#verify(c.voucherKey, voucherMessage(this.opts.domain, id, amount), Buffer.from(signature, 'hex'));
   }
 
   #verify(keyHex: string, message: Buffer, sig: Buffer): boolean {

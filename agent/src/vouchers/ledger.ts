@@ -6,19 +6,22 @@ interface Row { id: number; plan: string | null; started_at: number; ended_at: n
 /**
  * A channel's cost across every session it paid for: a guest held at zero
  * credit and let back in after a top up keeps one running total, so one
- * voucher covers them all.
+ * voucher covers them all. A guest who roamed here from another of the
+ * owner's routers starts at what the vouchers there came to.
  */
 export class ChannelLedger {
   readonly #sessions;
   readonly #link;
   readonly #channelOf;
   readonly #last;
+  readonly #elsewhere;
 
   constructor(db: Db, private readonly planOf: (id: string) => Plan | undefined) {
     this.#sessions = db.prepare<[number], Row>('SELECT id, plan, started_at, ended_at, bytes_down, bytes_up FROM sessions WHERE channel_id = ?');
     this.#link = db.prepare('UPDATE sessions SET channel_id = ? WHERE id = ?');
     this.#channelOf = db.prepare<[number], { channel_id: number | null }>('SELECT channel_id FROM sessions WHERE id = ?');
     this.#last = db.prepare<[number], { id: number }>('SELECT id FROM sessions WHERE channel_id = ? ORDER BY id DESC LIMIT 1');
+    this.#elsewhere = db.prepare<[string], { elsewhere: string }>('SELECT elsewhere FROM vouchers WHERE channel_id = ?');
   }
 
   channelOf(sessionId: number): bigint | null {
@@ -36,8 +39,9 @@ export class ChannelLedger {
     this.#link.run(Number(channelId), sessionId);
   }
 
+  /** What the channel's service cost here, plus what the owner's other routers took on it before (roaming). */
   cost(channelId: bigint, now: number): bigint {
-    let total = 0n;
+    let total = BigInt(this.#elsewhere.get(channelId.toString())?.elsewhere ?? '0');
     for (const s of this.#sessions.all(Number(channelId))) {
       const plan = s.plan === null ? undefined : this.planOf(s.plan);
       if (!plan) continue;

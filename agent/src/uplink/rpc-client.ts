@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Logger } from '../log.js';
+import type { MqttLink } from './link.js';
+
+export const rpcTopics = (routerId: string) => ({ request: `qlink/v1/${routerId}/rpc`, result: `qlink/v1/${routerId}/rpc/result` });
+
+/** An answer is a channel record or a relay's events: a few KB. Anything far larger is not the gateway's. */
+const MAX_ANSWER_BYTES = 256 * 1024;
+
+const answerSchema = z.discriminatedUnion('ok', [
+  z.object({ v: z.literal(1), id: z.string().min(1).max(64), ok: z.literal(true), result: z.unknown() }),
+  z.object({
+    v: z.literal(1), id: z.string().min(1).max(64).nullable(), ok: z.literal(false),
+    error: z.object({ code: z.string().min(1).max(64), message: z.string().max(2_000) }),
+  }),
+]);
+
+/**
+ * Why a call failed: the gateway's error code (docs/channel-rpc.md), or one
+ * of the client's own: `offline` (never connected within the timeout),
+ * `disconnected` (the link dropped while waiting: the answer is lost),
+ * `timeout`, `overloaded` (too many calls in flight here), `bad-answer`.
+ */
+export class RpcFailure extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+
+  /** Worth trying again (or another way): the gateway or the link, not the request, was the problem. */
+  get transient(): boolean {
+    return ['offline', 'disconnected', 'timeout', 'overloaded', 'busy', 'chain-unavailable'].includes(this.code);
+  }
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+  /** For methods that answer more than once (relay, close): true for the last answer; the others go to onAnswer. */
+  last?: (result: unknown) => boolean;
+  onAnswer?: (result: unknown) => void;
+}
+
+interface Pending {
+  payload: string;
+  sent: boolean;
+  opts: CallOptions;
+  resolve(result: unknown): void;
+  reject(e: RpcFailure): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Request/response over the router's MQTT link: requests on …/rpc, answers
+ * on …/rpc/result matched by id. Ids carry a random prefix per process, so
+ * an answer meant for an earlier run is never taken for one of ours. A call
+ * made while the link is down waits (within its timeout) for the next
+ * connect; a call already sent when the link drops fails at once, since the
+ * broker keeps no answers for a clean session.
+ */
+export class RpcClient {
+  readonly #calls = new Map<string, Pending>();
+  readonly #prefix = randomBytes(6).toString('hex');
+  readonly #topics;
+  #seq = 0;
+
+  constructor(private readonly link: MqttLink, private readonly log: Logger,
+    private readonly opts: { timeoutMs: number; maxInFlight: number } = { timeoutMs: 20_000, maxInFlight: 32 }) {
+    this.#topics = rpcTopics(link.routerId);
+    link.handle(this.#topics.result, (payload) => this.#onAnswer(payload));
+    link.onConnect(() => { for (const [id, p] of this.#calls) if (!p.sent) this.#send(id, p); });
+    link.onClose(() => {
+      for (const [id, p] of this.#calls) if (p.sent) this.#finish(id, p, () => p.reject(new RpcFailure('disconnected', 'the uplink dropped before the answer came')));
+    });
+  }
+
+  get inFlight(): number {
+    return this.#calls.size;
+  }
+
+  call(method: string, params: unknown, opts: CallOptions = {}): Promise<unknown> {
+    if (this.#calls.size >= this.opts.maxInFlight) return Promise.reject(new RpcFailure('overloaded', `${this.opts.maxInFlight} gateway requests already in flight`));
+    const id = `${this.#prefix}-${++this.#seq}`;
+    return new Promise((resolve, reject) => {
+      const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs;
+      const p: Pending = {
+        payload: JSON.stringify({ v: 1, id, method, params }), sent: false, opts, resolve, reject,
+        timer: setTimeout(() => this.#finish(id, p, () => reject(p.sent
+          ? new RpcFailure('timeout', `no answer to ${method} in ${timeoutMs} ms`)
+          : new RpcFailure('offline', `the uplink was not connected for ${timeoutMs} ms`))), timeoutMs),
+      };
+      this.#calls.set(id, p);
+      if (this.link.connected) this.#send(id, p);
+    });
+  }
+
+  #send(id: string, p: Pending): void {
+    p.sent = this.link.publish(this.#topics.request, p.payload, { qos: 1 }, (err) => {
+      if (err) this.#finish(id, p, () => p.reject(new RpcFailure('disconnected', `request not sent: ${err.message}`)));
+    });
+  }
+
+  #finish(id: string, p: Pending, settle: () => void): void {
+    if (this.#calls.get(id) !== p) return;
+    clearTimeout(p.timer);
+    this.#calls.delete(id);
+    settle();
+  }
+
+  #onAnswer(payload: Buffer): void {
+    if (payload.length > MAX_ANSWER_BYTES) return void this.log.warn({ bytes: payload.length }, 'rpc answer refused: too large');
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return void this.log.warn('rpc answer refused: not JSON');
+    }
+    const a = answerSchema.safeParse(json);
+    if (!a.success) return void this.log.warn({ issue: a.error.issues[0]?.message }, 'rpc answer refused: bad shape');
+    const answer = a.data;
+    const p = answer.id === null ? undefined : this.#calls.get(answer.id);
+    if (!p) {
+      // An answer after its timeout, or an error the gateway could not tie to a request.
+      return void this.log.debug({ id: answer.id }, 'rpc answer for no waiting request');
+    }
+    const id = answer.id!;
+    if (!answer.ok) return this.#finish(id, p, () => p.reject(new RpcFailure(answer.error.code, answer.error.message)));
+    if (p.opts.last && !p.opts.last(answer.result)) {
+      try {
+        p.opts.onAnswer?.(answer.result);
+      } catch (e) {
+        this.log.error({ err: (e as Error).message }, 'rpc progress handler failed');
+      }
+      return;
+    }
+    this.#finish(id, p, () => p.resolve(answer.result));
+  }
+
+  /** Fails every waiting call; the link itself is its owner's to stop. */
+  stop(): void {
+    for (const [id, p] of this.#calls) this.#finish(id, p, () => p.reject(new RpcFailure('disconnected', 'the agent is stopping')));
+  }
+}
