@@ -9,19 +9,26 @@ import { account, newKeyPair, openScript, QlinkClient, signMessage, voucherMessa
 import { ChainRegistry } from '../gateway/src/registry/chain.js';
 import { neonRpcChain } from '../gateway/src/rpc/chain.js';
 import { startRpc } from '../gateway/src/rpc/service.js';
+import { neonSettleChain } from '../gateway/src/settle/chain.js';
+import { ChannelCloser } from '../gateway/src/settle/closer.js';
+import { settlementConfigSchema } from '../gateway/src/settle/config.js';
+import { Settler } from '../gateway/src/settle/settler.js';
 import { openSqliteStore } from '../gateway/src/store/sqlite.js';
 import { Broker, freePort, until } from './helpers/mosquitto.js';
 
 // The channel service over a real mosquitto and a real neo-go chain: channel
 // look-ups, a guest's transaction relayed and reported confirmed, vouchers
-// passed on and stored, and bad requests answered with errors.
+// passed on and stored, cooperative closes (the owner's key held by the
+// gateway), and bad requests answered with errors.
 const chain = await startChain();
 t.teardown(() => chain.stop());
 const { state } = chain;
 const client = new QlinkClient(state);
 const w = (n: string) => account(state.wallets[n]!.wif);
-const [owner, router, router2, guest, guest2] = [w('owner'), w('router1'), w('router2'), w('guest1'), w('guest2')];
+const [owner, router, router2, guest, guest2, guest3, spare, gateway] = [w('owner'), w('router1'), w('router2'), w('guest1'), w('guest2'), w('guest3'), w('spare'), w('gateway')];
 await client.registerRouter(owner, router, 1000n, 50n);
+// router2 belongs to another owner, whose key the gateway does not hold.
+await client.registerRouter(spare, router2, 1000n, 50n);
 
 const dir = mkdtempSync(join(tmpdir(), 'qlink-rpc-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,8 +39,13 @@ const store = await openSqliteStore(':memory:');
 t.teardown(() => store.close());
 const log = pino({ level: process.env.QLINK_TEST_LOG ?? 'silent' });
 const domain = { magic: state.magic, contract: state.contract };
+// Settlement as the gateway runs it (not started: the tests tick it), paying fees from the gateway wallet, holding the owner's key.
+const settleChain = neonSettleChain(client, gateway, 10_000);
+const settler = new Settler(store, settleChain, domain, settlementConfigSchema.parse({ wif: gateway.WIF, checkMs: 500 }), log);
+const closer = new ChannelCloser(store, settleChain, neonRpcChain(client), (fn) => settler.exclusive(fn), [owner],
+  { contract: state.contract, validForBlocks: 100 }, log);
 const svc = startRpc({ url: broker.url, clientId: 'gw-rpc-test', maxPayloadBytes: 1 << 20 }, {
-  store, registry: new ChainRegistry(client, store, { ttlMs: 60_000, negativeTtlMs: 10_000 }), chain: neonRpcChain(client, 10_000), domain, log,
+  store, registry: new ChainRegistry(client, store, { ttlMs: 60_000, negativeTtlMs: 10_000 }), chain: neonRpcChain(client, 10_000), domain, log, closer,
 });
 t.teardown(() => svc.stop());
 await until('rpc connected', () => svc.client.connected);
@@ -42,15 +54,15 @@ type Answer = { v: 1; id: string | null; ok: boolean; result?: Record<string, un
 const r = await connectAsync(broker.url, { clientId: 'sim-router', protocolVersion: 5 });
 t.teardown(() => r.endAsync());
 const answers: Answer[] = [];
-await r.subscribeAsync(`qlink/v1/${router.address}/rpc/result`, { qos: 1 });
+await r.subscribeAsync([`qlink/v1/${router.address}/rpc/result`, `qlink/v1/${router2.address}/rpc/result`], { qos: 1 });
 r.on('message', (_t, p) => answers.push(JSON.parse(p.toString()) as Answer));
 await new Promise((ok) => setTimeout(ok, 300)); // the gateway's shared subscription settles
 let n = 0;
-async function ask(body: object | string | Buffer, count = 1, ms = 60_000): Promise<Answer[]> {
+async function ask(body: object | string | Buffer, count = 1, ms = 60_000, from = router.address): Promise<Answer[]> {
   const id = `q${++n}`;
   const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify({ v: 1, id, ...body });
   const before = answers.length;
-  await r.publishAsync(`qlink/v1/${router.address}/rpc`, payload, { qos: 1 });
+  await r.publishAsync(`qlink/v1/${from}/rpc`, payload, { qos: 1 });
   const mine = () => answers.slice(before).filter((a) => typeof body === 'object' && !Buffer.isBuffer(body) ? a.id === id : true);
   await until(`answer to ${id}`, () => mine().length >= count, ms);
   return mine();
@@ -64,7 +76,10 @@ const sign = (amount: number) => signMessage(key.privateKey, voucherMessage(doma
 
 t.test('channel look-up: the chain\'s record, the newest voucher, null for none', async (t) => {
   const [a] = await ask({ method: 'channel', params: { channelId: id } });
-  t.match(a, { ok: true, result: { channel: { id: String(id), deposit: '100000000', redeemed: '0', voucherKey: key.publicKey, closed: false }, voucher: null } });
+  t.match(a, { ok: true, result: { channel: { id: String(id), deposit: '100000000', redeemed: '0', voucherKey: key.publicKey, closed: false }, voucher: null,
+    settlementWindowMs: String(state.settlementWindowMs) } });
+  const time = BigInt(String(a!.result!.time));
+  t.ok(time > expiry - 3_700_000n && time < expiry, `block time ${time}`);
   const [b] = await ask({ method: 'channel', params: { channelId: 9999 } });
   t.match(b, { ok: true, result: { channel: null } });
 });
@@ -116,4 +131,78 @@ t.test('chain RPC not answering: an error the router can retry on, then answers 
   process.kill(pid, 'SIGCONT');
   resumed = true;
   t.match((await ask({ method: 'channel', params: { channelId: id } }))[0], { ok: true, result: { channel: { id: String(id) } } });
+});
+
+/** A fresh channel at a router, its voucher signer, and the guest's GAS before. */
+async function freshChannel(at: typeof router, deposit: bigint, by = guest3) {
+  const k = newKeyPair();
+  const o = await client.openChannel(by, { router: at.publicKey, voucherKey: k.publicKey, expiry, amount: deposit });
+  const cid = Number(o.events.find((e) => e.name === 'ChannelOpened')!.params.id);
+  const sig = (amount: bigint) => signMessage(k.privateKey, voucherMessage(domain, BigInt(cid), amount)).toString('hex');
+  return { cid, sig };
+}
+
+t.test('close: the newest voucher goes to the owner, the rest back to the guest at once; booked like settlement', async (t) => {
+  const { cid, sig } = await freshChannel(router, 100_000_000n);
+  t.match((await ask({ method: 'vouchers', params: { router: router.publicKey, vouchers: [{ channelId: cid, amount: 20_000_000, signature: sig(20_000_000n) }] } }))[0],
+    { ok: true, result: { results: [{ kept: true }] } });
+  const balances = () => Promise.all([client.balanceOf(guest3.address), client.balanceOf(owner.address), client.balanceOf(gateway.address)]);
+  const [guest0, owner0, gw0] = await balances();
+  // The router's own newest (30000000) rides along: the close cannot miss it.
+  const [sent, closed] = await ask({ method: 'close', params: { router: router.publicKey, channelId: cid, voucher: { amount: 30_000_000, signature: sig(30_000_000n) } } }, 2);
+  t.match(sent, { ok: true, result: { state: 'sent', txid: String, amount: '30000000' } });
+  const txid = String(sent!.result!.txid);
+  t.same(closed!.result, { state: 'closed', txid, cumulative: '30000000', paid: '30000000', refunded: '70000000', already: false });
+  const [guest1, owner1, gw1] = await balances();
+  t.equal(guest1 - guest0, 70_000_000n, 'the guest got the unspent 0.7 GAS back, exactly');
+  t.equal(owner1 - owner0, 30_000_000n, 'the owner got the newest voucher, exactly, and paid no fee');
+  t.ok(gw1 < gw0, `the gateway paid the fees (${gw0 - gw1} units)`);
+  t.match(await client.getChannel(BigInt(cid)), { closed: true, redeemed: 30_000_000n });
+  t.match((await store.transactions({})).find((x) => x.txid === txid), { kind: 'redeem', status: 'confirmed', items: 1 }, 'recorded, then settled on its log');
+  t.equal(await store.pendingFor(cid), null);
+  t.same((await store.vouchersToRedeem(100)).filter((v) => v.channelId === cid), [], 'settlement will not redeem it again');
+
+  const [again] = await ask({ method: 'close', params: { router: router.publicKey, channelId: cid } });
+  t.same(again!.result, { state: 'closed', txid: null, cumulative: '30000000', paid: '0', refunded: '70000000', already: true }, 'a second close: already closed, nothing sent');
+  const [late] = await ask({ method: 'vouchers', params: { router: router.publicKey, vouchers: [{ channelId: cid, amount: 40_000_000, signature: sig(40_000_000n) }] } });
+  t.match(late!.result, { results: [{ kept: false, error: 'channel closed' }] });
+  t.equal(await client.balanceOf(guest3.address), guest1, 'nothing more moved');
+});
+
+t.test('close of a channel never paid from: the whole deposit back, no signature needed', async (t) => {
+  const { cid } = await freshChannel(router, 50_000_000n);
+  const [, closed] = await ask({ method: 'close', params: { router: router.publicKey, channelId: cid } }, 2);
+  t.match(closed!.result, { state: 'closed', cumulative: '0', paid: '0', refunded: '50000000' });
+});
+
+t.test('close refused: another owner\'s router, an owner whose key the gateway lacks, an unknown channel', async (t) => {
+  const { cid } = await freshChannel(router, 10_000_000n);
+  t.match((await ask({ method: 'close', params: { router: router2.publicKey, channelId: cid } }, 1, 60_000, router2.address))[0],
+    { ok: false, error: { code: 'refused', message: 'channel pays another owner' } });
+  const other = await freshChannel(router2, 10_000_000n);
+  t.match((await ask({ method: 'close', params: { router: router2.publicKey, channelId: other.cid } }, 1, 60_000, router2.address))[0],
+    { ok: false, error: { code: 'no-owner-key' } });
+  t.match((await ask({ method: 'close', params: { router: router.publicKey, channelId: 99_999 } }))[0], { ok: false, error: { code: 'refused', message: 'unknown channel' } });
+  t.notOk((await client.getChannel(BigInt(cid)))?.closed, 'the channel is still open');
+});
+
+t.test('a close recorded but not sent (the relay failed, as in a crash): the settler sends those bytes; paid once', async (t) => {
+  const { cid, sig } = await freshChannel(router, 40_000_000n);
+  await store.putVoucher({ channelId: cid, amount: 5_000_000, signature: sig(5_000_000n), router: router.address, at: 1 });
+  const lost = new ChannelCloser(store, { ...settleChain, relay: async () => { throw new Error('connection reset'); } }, neonRpcChain(client),
+    (fn) => settler.exclusive(fn), [owner], { contract: state.contract, validForBlocks: 100 }, log);
+  const guest0 = await client.balanceOf(guest3.address);
+  await t.rejects(lost.close(cid, 5_000, () => t.fail('nothing sent, nothing answered')), /connection reset/);
+  const txid = await store.pendingFor(cid);
+  t.ok(txid, `recorded as pending before the send: ${txid}`);
+  // The router asks again meanwhile: the gateway waits for the recorded close instead of building another.
+  const second = ask({ method: 'close', params: { router: router.publicKey, channelId: cid } }, 1, 60_000);
+  for (let i = 0; i < 60 && (await store.pendingFor(cid)); i++) {
+    await settler.tick();
+    await new Promise((ok) => setTimeout(ok, 500));
+  }
+  t.match((await store.transactions({})).find((x) => x.txid === txid), { status: 'confirmed' }, 'the settler sent the recorded bytes and settled them');
+  t.match((await second)[0]?.result, { state: 'closed', already: true, cumulative: '5000000', refunded: '35000000' }, 'the second request sees it closed');
+  t.match(await client.getChannel(BigInt(cid)), { closed: true, redeemed: 5_000_000n });
+  t.equal(await client.balanceOf(guest3.address) - guest0, 35_000_000n, 'the guest got the rest back once');
 });
