@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import { ackSchema } from '../usage/wire.js';
 import type { MqttLink } from './link.js';
+import { readJsonMessage } from './message.js';
 import type { Outbox } from './outbox.js';
 
 export { clientOptions } from './link.js';
@@ -72,16 +73,9 @@ export class UsageUplink {
   }
 
   #onAck(payload: Buffer): void {
-    if (payload.length > MAX_ACK_BYTES) return void this.log.warn({ bytes: payload.length }, 'ack refused: too large');
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch {
-      return void this.log.warn('ack refused: not JSON');
-    }
-    const ack = ackSchema.safeParse(json);
-    if (!ack.success) return void this.log.warn('ack refused: bad shape');
-    const done = this.outbox.ack(ack.data.seqs, this.clock());
+    const ack = readJsonMessage(payload, ackSchema, MAX_ACK_BYTES);
+    if (!ack.ok) return void this.log.warn(`ack refused: ${ack.why}`);
+    const done = this.outbox.ack(ack.value.seqs, this.clock());
     if (done.length) this.#oldestSentAt = this.outbox.size() ? this.clock() : null;
     this.log.debug({ acked: done }, 'batches acked');
     this.pump();

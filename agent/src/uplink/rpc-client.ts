@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { MqttLink } from './link.js';
+import { readJsonMessage } from './message.js';
 
 export const rpcTopics = (routerId: string) => ({ request: `qlink/v1/${routerId}/rpc`, result: `qlink/v1/${routerId}/rpc/result` });
 
@@ -107,16 +108,9 @@ export class RpcClient {
   }
 
   #onAnswer(payload: Buffer): void {
-    if (payload.length > MAX_ANSWER_BYTES) return void this.log.warn({ bytes: payload.length }, 'rpc answer refused: too large');
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch {
-      return void this.log.warn('rpc answer refused: not JSON');
-    }
-    const a = answerSchema.safeParse(json);
-    if (!a.success) return void this.log.warn({ issue: a.error.issues[0]?.message }, 'rpc answer refused: bad shape');
-    const answer = a.data;
+    const a = readJsonMessage(payload, answerSchema, MAX_ANSWER_BYTES);
+    if (!a.ok) return void this.log.warn(`rpc answer refused: ${a.why}`);
+    const answer = a.value;
     const p = answer.id === null ? undefined : this.#calls.get(answer.id);
     if (!p) {
       // An answer after its timeout, or an error the gateway could not tie to a request.
