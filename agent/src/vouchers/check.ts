@@ -73,10 +73,12 @@ export class VoucherChecker {
       || (this.opts.owner !== undefined && c.owner.toLowerCase() === this.opts.owner.toLowerCase());
     if (!ours) return no('other-router', "the channel pays another router's owner");
     if (v.amount > c.deposit) return no('over-deposit', `deposit is ${c.deposit}`);
-    if (v.amount <= c.redeemed) return no('not-above-newest', `already redeemed ${c.redeemed}`, c.redeemed + 1n);
     // Roaming: another of the owner's routers took a voucher this one has not seen. Only the rise above it buys service here.
     const elsewhere = this.#elsewhere(c, held?.amount ?? 0n);
-    if (elsewhere !== null && v.amount <= elsewhere) return no('not-above-newest', `the gateway holds ${elsewhere}: another router served this channel`, elsewhere + 1n);
+    if (elsewhere !== null && v.amount <= elsewhere && elsewhere >= c.redeemed) {
+      return no('not-above-newest', `the gateway holds ${elsewhere}: another router served this channel`, elsewhere + 1n);
+    }
+    if (v.amount <= c.redeemed) return no('not-above-newest', `already redeemed ${c.redeemed}`, c.redeemed + 1n);
     const cost = ctx.meteredCost + (elsewhere === null ? 0n : elsewhere - (held?.amount ?? 0n));
     if (v.amount < cost) return no('below-cost', `service so far cost ${cost}`, cost);
     if (!this.#signedByChannel(c, v.channelId, v.amount, v.signature)) {
