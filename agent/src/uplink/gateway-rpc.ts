@@ -76,7 +76,8 @@ export class GatewayRpc {
       voucher: voucher && { amount: Number(voucher.amount), signature: voucher.signature },
     };
     const r = await this.rpc.call('close', params, {
-      timeoutMs: waitMs + 20_000, last: isState('closed', 'faulted', 'unconfirmed'),
+      // The gateway's own wait is bounded by waitMs; on top: its chain reads and building the transaction.
+      timeoutMs: waitMs + 15_000, last: isState('closed', 'faulted', 'unconfirmed'),
       onAnswer: (a) => onSent?.(parse(closeSent, a, 'close')),
     });
     return parse(closeDone, r, 'close');

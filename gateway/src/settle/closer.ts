@@ -58,14 +58,15 @@ export class ChannelCloser {
     return this.#owners.has(owner.toLowerCase());
   }
 
+  /** waitMs bounds the whole: waiting for another transaction of the channel, then for this one's block. */
   async close(channelId: number, waitMs: number, reply: (a: CloseAnswer) => void): Promise<CloseOutcome> {
     const clock = this.opts.clock ?? Date.now;
-    const started = clock();
+    const deadline = clock() + waitMs;
     for (;;) {
       const step = await this.exclusive(() => this.#send(channelId));
       if (step.kind === 'sent') {
         reply({ state: 'sent', txid: step.txid, amount: step.amount });
-        await this.#follow(step.txid, step.raw, waitMs, reply);
+        await this.#follow(step.txid, step.raw, Math.max(0, deadline - clock()), reply);
         return { kind: 'answered' };
       }
       if (step.kind === 'closed') {
@@ -75,7 +76,7 @@ export class ChannelCloser {
       }
       if (step.kind !== 'pending') return step;
       // A redeem (or an earlier close) of this channel is on its way: wait for its block, then look again.
-      if (clock() - started > Math.max(waitMs, 10_000)) return { kind: 'busy', txid: step.txid };
+      if (clock() >= deadline) return { kind: 'busy', txid: step.txid };
       await new Promise((r) => setTimeout(r, 1_000));
     }
   }
