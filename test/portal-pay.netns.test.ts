@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tb from '../scripts/lib/testbed/index.js';
-import { parseChainState, type ChainState } from '../gateway/src/chain/config.js';
 import { privateKeyFromHex } from '../gateway/src/chain/keys.js';
 import { account } from '../gateway/src/chain/neon.js';
+import { chainInUpstream, RPC, RPC_IP, type UpstreamChain } from './helpers/chain-upstream.js';
 import { sh, sleep } from './helpers/testbed.js';
 import { ensurePortalBuilt } from './helpers/portal.js';
 import { guestBrowser, SHOTS } from './portal-browser.js';
@@ -17,30 +17,21 @@ import { guestBrowser, SHOTS } from './portal-browser.js';
 // own address), reached by the guest only through the router's walled garden.
 const ID = 'pay';
 const PORT = 8088;
-const RPC_IP = '203.0.113.20';
-const RPC = `http://${RPC_IP}:40332`;
 const MB = 10_000; // plan price per MB in GAS units: 0.0001 GAS
-
-const wallet = (args: string[], env: Record<string, string>) =>
-  tb.exec(ID, 'c1', ['scripts/guest-wallet', ...args], { env, timeoutMs: 60_000, cwd: process.cwd() });
 
 t.test('pay, use, run out, top up, log out: in chromium on a real chain', async (t) => {
   ensurePortalBuilt();
   await tb.down(ID).catch(() => {});
   const chainDir = mkdtempSync(join(tmpdir(), 'qlink-pay-chain-'));
-  const chainEnv = { QLINK_CHAIN_DIR: join(chainDir, 'chain'), QLINK_CHAIN_RPC_ADDR: RPC_IP, QLINK_CHAIN_RPC_PORT: '40332', QLINK_CHAIN_P2P_PORT: '40333', QLINK_CHAIN_RPC_URL: RPC };
   let browser: Awaited<ReturnType<typeof guestBrowser>> | undefined;
+  let upstream: UpstreamChain | undefined;
   try {
     const bed = await tb.up({ id: ID, clients: 1 });
-    await sh(ID, 'upstream', `ip addr add ${RPC_IP}/24 dev eth0`);
-    const up = await tb.exec(ID, 'upstream', ['scripts/chain', 'up'], { env: chainEnv, timeoutMs: 180_000, cwd: process.cwd() });
-    t.equal(up.code, 0, up.code === 0 ? 'chain up in the upstream namespace' : up.stderr.slice(-500));
-    const chain: ChainState = parseChainState(up.stdout);
-    const wif = (name: string) => chain.wallets[name]!.wif;
-    const base = ['--rpc', RPC, '--magic', String(chain.magic), '--contract', chain.contract];
+    upstream = await chainInUpstream(ID, chainDir);
+    const { state: chain, wif } = upstream;
 
     // The agent's identity is router1's key, registered to the owner on chain.
-    const reg = await tb.exec(ID, 'upstream', ['scripts/guest-wallet', 'register', ...base], { env: { QLINK_OWNER_WIF: wif('owner'), QLINK_ROUTER_WIF: wif('router1') }, timeoutMs: 60_000, cwd: process.cwd() });
+    const reg = await upstream.wallet('upstream', ['register'], { QLINK_OWNER_WIF: wif('owner'), QLINK_ROUTER_WIF: wif('router1') });
     t.equal(reg.code, 0, reg.stderr);
     const dataDir = join(bed.stateDir, 'agent-data');
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -68,7 +59,7 @@ t.test('pay, use, run out, top up, log out: in chromium on a real chain', async 
     const probeWhilePaying = (await sh(ID, 'c1', `curl -4 -s -o /dev/null -w '%{http_code}' http://connectivitycheck.gstatic.com/generate_204`)).stdout;
     t.equal(probeWhilePaying, '204', 'payment window: probes answered as online so the phone keeps the Wi-Fi');
 
-    const open = await wallet(['open', ...base, '--request', request ?? ''], { QLINK_WIF: wif('guest1') });
+    const open = await upstream.wallet('c1', ['open', '--request', request ?? ''], { QLINK_WIF: wif('guest1') });
     t.equal(open.code, 0, open.stderr);
     const { channelId, ms } = JSON.parse(open.stdout) as { channelId: string; ms: number };
     t.comment(`channel ${channelId} opened and confirmed in ${ms} ms`);
@@ -105,7 +96,7 @@ t.test('pay, use, run out, top up, log out: in chromium on a real chain', async 
     await page.locator('#topup').waitFor({ timeout: 15_000 });
     await shot(page, '4-held');
 
-    const top = await wallet(['topup', ...base, '--channel', channelId, '--amount', '300000'], { QLINK_WIF: wif('guest1') });
+    const top = await upstream.wallet('c1', ['topup', '--channel', channelId, '--amount', '300000'], { QLINK_WIF: wif('guest1') });
     t.equal(top.code, 0, top.stderr);
     await page.locator('#state.on').waitFor({ timeout: 30_000 });
     t.ok(BigInt((await state()).paid) > 300_000n, 'a voucher above the old deposit after the top up');
@@ -114,6 +105,8 @@ t.test('pay, use, run out, top up, log out: in chromium on a real chain', async 
     await page.click('#logout');
     const spent = await page.locator('#spent').textContent({ timeout: 10_000 });
     t.match(spent ?? '', /GAS/, `log out tells what was spent: ${spent}`);
+    // No gateway here to close the channel: the page says what comes back and from when.
+    t.match(await page.locator('#refund').textContent(), /The rest of your deposit \([0-9.]+ GAS\) comes back when the channel expires, after/, 'and what comes back when');
     await shot(page, '6-logged-out');
     t.equal((await sh(ID, 'c1', `curl -4 -s -o /dev/null -w '%{http_code}' http://connectivitycheck.gstatic.com/generate_204`)).stdout, '302', 'held after log out');
     // 12 MB, then up to the deposit's 30 MB before the hold, then a little after the top up.
@@ -121,7 +114,7 @@ t.test('pay, use, run out, top up, log out: in chromium on a real chain', async 
     t.ok(spentUnits >= 30 * MB && spentUnits <= 600_000, `cost follows the bytes used: ${spentUnits} units`);
   } finally {
     await browser?.close();
-    await tb.exec(ID, 'upstream', ['scripts/chain', 'down'], { env: chainEnv, timeoutMs: 60_000, cwd: process.cwd() }).catch(() => {});
+    await upstream?.down();
     await tb.down(ID).catch(() => {});
     rmSync(chainDir, { recursive: true, force: true });
   }

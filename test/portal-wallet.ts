@@ -13,6 +13,8 @@
  * hex, txid }) without sending it, as a wallet that cannot reach the chain
  * would hand it over to be pasted into the portal (which relays it).
  *   scripts/guest-wallet register --rpc URL --magic N --contract 0x… [--price-mb UNITS] [--price-min UNITS]
+ *   scripts/guest-wallet balance --rpc URL --magic N --contract 0x… --address N…   (GAS, in units)
+ *   scripts/guest-wallet channel --rpc URL --magic N --contract 0x… --channel ID   (the channel as the chain has it)
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -50,7 +52,7 @@ async function main(): Promise<unknown> {
     options: {
       rpc: { type: 'string' }, magic: { type: 'string' }, contract: { type: 'string' }, request: { type: 'string' },
       channel: { type: 'string' }, amount: { type: 'string' }, 'price-mb': { type: 'string' }, 'price-min': { type: 'string' },
-      'sign-only': { type: 'boolean' },
+      'sign-only': { type: 'boolean' }, address: { type: 'string' },
     },
   });
   const config = z.object({ rpc: z.string().url(), magic: z.coerce.number().int(), contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/) }).parse(values);
@@ -87,8 +89,12 @@ async function main(): Promise<unknown> {
       if (r.vmstate !== 'HALT') throw new Error(`register faulted: ${r.exception}`);
       return { txid: r.txid, ms: Date.now() - started };
     }
+    case 'balance':
+      return { address: values.address, gas: String(await client.balanceOf(z.string().min(1).parse(values.address))) };
+    case 'channel':
+      return client.getChannel(BigInt(values.channel ?? '0'));
     default:
-      throw new Error('usage: guest-wallet open|topup|register --rpc URL --magic N --contract 0x… …');
+      throw new Error('usage: guest-wallet open|topup|register|balance|channel --rpc URL --magic N --contract 0x… …');
   }
 }
 
