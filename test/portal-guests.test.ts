@@ -33,10 +33,24 @@ async function setup() {
   const vouchers = new VoucherStore(db);
   const ledger = new ChannelLedger(db, (id) => config.plans.find((p) => p.id === id));
   const checker = new VoucherChecker({ domain, routerKey: ROUTER, expiryMarginMs: 60_000 }, source, vouchers);
-  const desk = new PaymentDesk({ config, gatekeeper, sessions, log, clock: Date.now, checker, vouchers, ledger, channels: source });
+  const closed: bigint[] = [];
+  const deps = { config, gatekeeper, sessions, log, clock: Date.now, checker, vouchers, ledger, channels: source,
+    close: async (id: bigint) => { closed.push(id); return { state: 'closed' as const, txid: null, charged: '100', refunded: '999900' }; } };
+  const desk = new PaymentDesk(deps);
   const v = (ch: number, amount: bigint) => ({ channelId: BigInt(ch), amount, signature: signMessage(keys[ch - 1]!.privateKey, voucherMessage(domain, BigInt(ch), amount)).toString('hex') });
-  return { desk, gate, keys, v, sessions };
+  return { desk, gate, keys, v, sessions, closed, restarted: () => new PaymentDesk(deps) };
 }
+
+t.test('log out closes the session\'s channel, also after a restart of the agent', async (t) => {
+  const { desk, keys, v, closed, restarted } = await setup();
+  desk.start(A, 'mb', keys[0]!.publicKey);
+  t.ok((await desk.voucher(A, v(1, 100n))).ok);
+  const out = await restarted().logout(A);
+  t.same(closed, [1n], 'the channel bound to the session is closed, though the new desk never saw a voucher');
+  t.match(out, { online: false, channelId: '1', paid: '100', close: { state: 'closed', refunded: '999900' } });
+  t.same((await desk.logout(B)).close, null, 'a guest without a channel: nothing to close');
+  t.same(closed, [1n]);
+});
 
 t.test('two guests paying at once each get their own session', async (t) => {
   const { desk, keys, v, gate } = await setup();

@@ -116,6 +116,10 @@ export class PaymentDesk {
 
   /** Ends the session, then closes its channel so the rest of the deposit goes back at once (where the gateway can). */
   async logout(mac: string): Promise<GuestState & { close: CloseReport | null }> {
+    // The session's channel, read before the session ends (after a restart the desk's own memory of it is empty).
+    const open = this.deps.sessions.openFor(mac);
+    const bound = open ? this.#channelOf(open.id) : null;
+    if (bound !== null) this.#lastChannel.set(mac, bound);
     await this.deps.gatekeeper.deauth(mac, 'logout');
     this.#pending.delete(mac);
     const state = this.state(mac);
