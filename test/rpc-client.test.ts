@@ -131,9 +131,11 @@ t.test('the link drops: calls sent fail at once; calls made while down wait and 
   await until('link down', () => !link.connected);
 
   onRequest = (r, answer) => answer({ ok: true, result: { back: r.params.n } });
-  const waiting = rpc.call('channel', { n: 'queued' }, { timeoutMs: 10_000 });
-  const offline = await rpc.call('channel', { n: 'short' }, { timeoutMs: 200 }).catch((x: unknown) => x);
+  const waiting = rpc.call('channel', { n: 'queued' }, { timeoutMs: 10_000, connectMs: 10_000 });
+  const started = Date.now();
+  const offline = await rpc.call('channel', { n: 'short' }, { connectMs: 300 }).catch((x: unknown) => x);
   t.match(offline, { code: 'offline' }, 'a call that cannot wait for the link says so');
+  t.ok(Date.now() - started < 2_000, 'after its connect wait, not its whole timeout');
   await broker.start();
   await until('gateway back', () => gw.connected);
   t.same(await waiting, { back: 'queued' }, 'sent after the reconnect and answered');

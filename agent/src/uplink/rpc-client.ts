@@ -36,6 +36,8 @@ export class RpcFailure extends Error {
 
 export interface CallOptions {
   timeoutMs?: number;
+  /** How long a call made while the link is down waits for it (within timeoutMs); default 5 s. */
+  connectMs?: number;
   /** For methods that answer more than once (relay, close): true for the last answer; the others go to onAnswer. */
   last?: (result: unknown) => boolean;
   onAnswer?: (result: unknown) => void;
@@ -48,13 +50,16 @@ interface Pending {
   resolve(result: unknown): void;
   reject(e: RpcFailure): void;
   timer: NodeJS.Timeout;
+  connectTimer?: NodeJS.Timeout;
 }
+
+const CONNECT_MS = 5_000;
 
 /**
  * Request/response over the router's MQTT link: requests on …/rpc, answers
  * on …/rpc/result matched by id. Ids carry a random prefix per process, so
  * an answer meant for an earlier run is never taken for one of ours. A call
- * made while the link is down waits (within its timeout) for the next
+ * made while the link is down waits a few seconds (connectMs) for the next
  * connect; a call already sent when the link drops fails at once, since the
  * broker keeps no answers for a clean session.
  */
@@ -83,14 +88,15 @@ export class RpcClient {
     const id = `${this.#prefix}-${++this.#seq}`;
     return new Promise((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.opts.timeoutMs;
+      const connectMs = Math.min(opts.connectMs ?? CONNECT_MS, timeoutMs);
+      const offline = () => this.#finish(id, p, () => reject(new RpcFailure('offline', `the uplink was not connected for ${connectMs} ms`)));
       const p: Pending = {
         payload: JSON.stringify({ v: 1, id, method, params }), sent: false, opts, resolve, reject,
-        timer: setTimeout(() => this.#finish(id, p, () => reject(p.sent
-          ? new RpcFailure('timeout', `no answer to ${method} in ${timeoutMs} ms`)
-          : new RpcFailure('offline', `the uplink was not connected for ${timeoutMs} ms`))), timeoutMs),
+        timer: setTimeout(() => (p.sent ? this.#finish(id, p, () => reject(new RpcFailure('timeout', `no answer to ${method} in ${timeoutMs} ms`))) : offline()), timeoutMs),
       };
       this.#calls.set(id, p);
       if (this.link.connected) this.#send(id, p);
+      if (!p.sent) p.connectTimer = setTimeout(() => { if (!p.sent) offline(); }, connectMs);
     });
   }
 
@@ -103,6 +109,7 @@ export class RpcClient {
   #finish(id: string, p: Pending, settle: () => void): void {
     if (this.#calls.get(id) !== p) return;
     clearTimeout(p.timer);
+    clearTimeout(p.connectTimer);
     this.#calls.delete(id);
     settle();
   }
