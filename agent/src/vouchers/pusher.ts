@@ -9,10 +9,10 @@ const PER_REQUEST = 100;
 /**
  * Passes each channel's newest voucher on to the gateway (the `vouchers`
  * method) as soon as it is taken, so the owner's other routers see it at once
- * (roaming) and settlement has it before the next usage batch. The store
- * marks what the gateway has answered for; what it has not (link down, gateway
- * busy) is sent again on the next tick, and after a restart. Usage records
- * carry no voucher of their own: this is the one path vouchers take.
+ * (roaming); the usage record that carries it arrives a batch later. The
+ * store marks what the gateway has answered for, so each voucher goes once;
+ * what it has not (link down, gateway busy) is sent again on the next tick,
+ * and after a restart.
  */
 export class VoucherPusher {
   #running: Promise<void> | null = null;
