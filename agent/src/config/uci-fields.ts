@@ -45,6 +45,7 @@ export const UCI_FIELDS: readonly UciField[] = [
   f('portal', 'deposit', 'portal.deposit'),
   f('portal', 'credit_window', 'portal.creditWindow'),
   f('portal', 'channel_hours', 'portal.channelHours', 'int'),
+  f('portal', 'channel_minutes', 'portal.channelMinutes', 'int'),
   f('portal', 'payment_window_seconds', 'portal.paymentWindowSeconds', 'int'),
   f('portal', 'expiry_margin_seconds', 'portal.expiryMarginSeconds', 'int'),
   f('shaping', 'enabled', 'shaping.enabled', 'bool'),

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { AgentConfig } from '../config.js';
 import { addressOf } from '../identity/neo-address.js';
+import { channelLifetimeMs } from './config.js';
 import type { PaymentDesk } from './desk.js';
 import { HttpError, readJson, sendJson } from './http.js';
 import { RELAY_BODY_BYTES, relayBody, type Relayer } from './relay.js';
@@ -34,7 +35,7 @@ export function paymentRequest(deps: ApiDeps, voucherKey: string) {
   const chain = deps.config.chain;
   if (!chain) throw new HttpError(503, 'paying is not configured on this router (chain)');
   const p = deps.config.portal;
-  const expiry = deps.clock() + p.channelHours * 3_600_000;
+  const expiry = deps.clock() + channelLifetimeMs(p);
   const data = ['open', deps.routerKey, voucherKey, expiry];
   const to = addressOf(chain.contract.slice(2));
   const gas = (p.deposit / 1e8).toFixed(8).replace(/\.?0+$/, '');

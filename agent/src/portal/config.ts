@@ -42,6 +42,8 @@ export const portalConfigSchema = z.object({
   creditWindow: gasAmountSchema.default(1_000_000),
   /** Channel lifetime the page asks for. */
   channelHours: z.int().min(1).max(24 * 30).default(24),
+  /** A lifetime in minutes instead, for tests and demos that must see a channel expire and refund within a run; it wins over channelHours. */
+  channelMinutes: z.int().min(1).max(24 * 60).optional(),
   /** Probes answered as online for a guest who started paying, so the phone keeps the Wi-Fi while the wallet app is open. */
   paymentWindowSeconds: z.int().min(10).max(1_800).default(180),
   /** A channel closer than this to its expiry buys no more service. */
@@ -50,6 +52,9 @@ export const portalConfigSchema = z.object({
   .refine((p) => !p.certFile || p.hostname, { message: 'a certificate needs the hostname it was issued for', path: ['hostname'] });
 
 export type PortalConfig = z.infer<typeof portalConfigSchema>;
+
+/** How long a channel opened now should live, in ms. */
+export const channelLifetimeMs = (p: PortalConfig): number => (p.channelMinutes !== undefined ? p.channelMinutes * 60_000 : p.channelHours * 3_600_000);
 
 /** The section's defaults, parsed, for the agent's config to default to (zod's default() does not parse its value). */
 export const PORTAL_DEFAULTS: PortalConfig = portalConfigSchema.parse({});
