@@ -28,11 +28,16 @@ export class NamespacedService {
     return !!p && p.exitCode === null && p.signalCode === null;
   }
 
-  async start(): Promise<void> {
+  get logFile(): string {
+    return this.opts.log;
+  }
+
+  /** extraEnv: added to the service's environment for this start only (a test hook, say). */
+  async start(extraEnv: Record<string, string> = {}): Promise<void> {
     if (this.running) return;
     const fd = openSync(this.opts.log, 'a');
     try {
-      const p = tb.spawn(this.id, this.host, this.argv, { stdio: ['ignore', fd, fd], env: { NODE_OPTIONS: '', ...this.opts.env }, cwd: this.opts.cwd });
+      const p = tb.spawn(this.id, this.host, this.argv, { stdio: ['ignore', fd, fd], env: { NODE_OPTIONS: '', ...this.opts.env, ...extraEnv }, cwd: this.opts.cwd });
       this.#proc = p;
       p.on('error', () => undefined);
     } finally {
