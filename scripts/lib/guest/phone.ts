@@ -8,7 +8,8 @@
  *
  * The wallet key comes from QLINK_WIF (never an argument). It prints one JSON
  * event per line on stdout (pay-request, opened, online, voucher, held,
- * topped-up, logged-out, error) and reads commands on stdin: `logout`, `quit`.
+ * topped-up, logged-out, error; opened and topped-up carry the wallet's fee)
+ * and reads commands on stdin: `logout`, `quit`.
  * Like the page it signs vouchers ahead of use (cost + one credit window,
  * never above the deposit); with --topup it tops the channel up by that many
  * units whenever it is held because the deposit is spent. With --deposit the
@@ -91,7 +92,7 @@ async function pay(): Promise<void> {
   if (r.vmstate !== 'HALT') throw new Error(`opening the channel faulted: ${r.exception}`);
   channelId = BigInt(String(r.events.find((e) => e.name === 'ChannelOpened')?.params.id));
   deposit = amount;
-  emit('opened', { channelId, txid: r.txid, deposit, ms: Date.now() - t0 });
+  emit('opened', { channelId, txid: r.txid, deposit, fee: r.systemFee + r.networkFee, ms: Date.now() - t0 });
   const window = BigInt((await call('GET', '/api/state', undefined, stateSchema)).creditWindow);
   // The agent reads the chain at its latest block: ask again until it sees the channel.
   for (let i = 0; ; i++) {
@@ -111,7 +112,7 @@ async function topUp(amount: bigint): Promise<void> {
   const r = await client.topUp(wallet, channelId, amount);
   if (r.vmstate !== 'HALT') throw new Error(`top up faulted: ${r.exception}`);
   deposit = BigInt(String(r.events.find((e) => e.name === 'ChannelToppedUp')?.params.deposit));
-  emit('topped-up', { channelId, txid: r.txid, deposit });
+  emit('topped-up', { channelId, txid: r.txid, deposit, amount, fee: r.systemFee + r.networkFee });
 }
 
 /** One look at the state, and what the page would do about it. */
