@@ -3,7 +3,7 @@
  * namespace joined by veth pairs. See scripts/testbed for the CLI.
  */
 import { spawn as spawnChild, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdirSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkId, clientMac, nsName, nsPattern, resolveId, stateDir, STATE_ROOT } from './paths.js';
 import { addNamespaces, addVeths, listNamespaces, removeNamespace, removeNetnsEtc, writeResolvConf } from './netns.js';
@@ -124,6 +124,18 @@ export function exec(id: string | undefined, host: string, argv: readonly string
 export function spawn(id: string | undefined, host: string, argv: readonly string[], opts: SpawnOptions & { env?: Record<string, string> } = {}): ChildProcess {
   const t = target(id, host, opts.env as Record<string, string> | undefined);
   return spawnChild('ip', ['netns', 'exec', t.ns, ...argv], { ...opts, env: t.env });
+}
+
+/**
+ * The router's daemons other than the agent (dnsmasq, the ssh and LuCI
+ * stand-ins), started again with the config files they had: what a router
+ * runs after a power cut. dnsmasq finds its leases file as it left it.
+ */
+export async function routerDaemonsStart(id?: string): Promise<void> {
+  const state = loadState(resolveId(id));
+  startNodeServer(state.router.ns, state.stateDir, 'router-stubs', 'router-stubs.js');
+  await startDnsmasq(state.router.ns, state.stateDir, 'router', readFileSync(join(state.stateDir, 'dnsmasq-router.conf'), 'utf8'));
+  await waitListening(state.router.ns, [22, 53, 80]);
 }
 
 export async function agentStart(id?: string, agentConfig?: Record<string, unknown>): Promise<TestbedInfo> {
