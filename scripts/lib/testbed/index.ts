@@ -6,7 +6,7 @@ import { spawn as spawnChild, type ChildProcess, type SpawnOptions } from 'node:
 import { mkdirSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkId, clientMac, nsName, nsPattern, resolveId, stateDir, STATE_ROOT } from './paths.js';
-import { addNamespaces, addVeths, listNamespaces, removeNamespace, removeNetnsEtc, writeResolvConf } from './netns.js';
+import { addNamespaces, addVeths, killAllIn, listNamespaces, removeNamespace, removeNetnsEtc, writeResolvConf } from './netns.js';
 import { configureClient, configureRouter, configureUpstream } from './topology.js';
 import { routerConfig, startDnsmasq, upstreamConfig } from './dnsmasq.js';
 import { startIperf, startNodeServer, waitListening } from './services.js';
@@ -124,6 +124,20 @@ export function exec(id: string | undefined, host: string, argv: readonly string
 export function spawn(id: string | undefined, host: string, argv: readonly string[], opts: SpawnOptions & { env?: Record<string, string> } = {}): ChildProcess {
   const t = target(id, host, opts.env as Record<string, string> | undefined);
   return spawnChild('ip', ['netns', 'exec', t.ns, ...argv], { ...opts, env: t.env });
+}
+
+/** A host's power cut as far as processes go: every process in its namespace killed with SIGKILL (its kernel state stays). Their names. */
+export async function killHost(id: string | undefined, host: string): Promise<string[]> {
+  const ns = nsName(checkId(resolveId(id)), host);
+  const names = (await run('ip', ['netns', 'pids', ns])).stdout.split(/\s+/).filter(Boolean).map((pid) => {
+    try {
+      return `${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()} (${pid})`;
+    } catch {
+      return pid;
+    }
+  });
+  await killAllIn(ns);
+  return names;
 }
 
 /**

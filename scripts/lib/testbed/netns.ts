@@ -46,11 +46,17 @@ export function writeResolvConf(ns: string, nameserver: string): void {
   writeFileSync(join(dir, 'resolv.conf'), `nameserver ${nameserver}\n`);
 }
 
-/** Needs no saved state: works after a crash half-way through `up`. */
-export async function removeNamespace(ns: string): Promise<void> {
+/** Every process in the namespace, killed with SIGKILL and waited for; their pids. */
+export async function killAllIn(ns: string): Promise<number[]> {
   const r = await run('ip', ['netns', 'pids', ns]);
   const pids = r.stdout.split(/\s+/).filter(Boolean).map(Number);
   if (pids.length > 0) await killAndWait(pids);
+  return pids;
+}
+
+/** Needs no saved state: works after a crash half-way through `up`. */
+export async function removeNamespace(ns: string): Promise<void> {
+  await killAllIn(ns);
   const del = await run('ip', ['netns', 'del', ns]);
   if (del.code !== 0 && !/No such file/.test(del.stderr)) throw new Error(`ip netns del ${ns}: ${del.stderr.trim()}`);
 }
