@@ -58,7 +58,6 @@ export function curlArgs(url: string, extra: string[] = []): string[] {
   return ['curl', '-sS', '-g', '-m', '20', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{size_upload}', ...extra, url];
 }
 
-/** Quotes argv for `bash -c`. */
-export const shellJoin = (argv: readonly string[]): string => argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+export { shellJoin } from '../../scripts/lib/testbed/proc.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

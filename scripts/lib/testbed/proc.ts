@@ -5,6 +5,9 @@ import type { ExecResult } from './types.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Quotes argv for `bash -c`. */
+export const shellJoin = (argv: readonly string[]): string => argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+
 export interface RunOptions {
   input?: string | Buffer;
   env?: NodeJS.ProcessEnv;
