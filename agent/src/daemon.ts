@@ -70,6 +70,8 @@ export async function startAgent(config: AgentConfig, backend: GateBackend, log:
     }
   };
   const sealTimer = setInterval(seal, config.usage.batchIntervalMs);
+  // What a crash left cut but unsealed goes now: an agent restarting more often than the interval would never seal it.
+  seal();
   if (!batcher) log.warn('chain (networkMagic, contract) not configured: usage records are kept but not batched');
 
   const guestPortal = await startGuestPortal({ config, db, gatekeeper, sessions, guests, log, routerKey: identity.publicKey, refreshGuests, gateway: uplink?.gateway });
