@@ -45,6 +45,8 @@ export interface SystemOptions {
   agent?: Record<string, unknown>;
   /** Merged into the gateway's settlement section. */
   settlement?: Record<string, unknown>;
+  /** The gateway holds the owner's key, so a guest's log out closes its channel cooperatively (the rest of the deposit back at once). */
+  closeAtLogout?: boolean;
   /** Give the host a link to the upstream namespace, so the owner page opens in the host's browser. */
   hostLink?: boolean;
   /** Progress lines, for the demo. */
@@ -142,10 +144,13 @@ export async function upSystem(o: SystemOptions): Promise<System> {
       store: { sqlite: gatewayDb },
       chain: { rpc: rpcUrl, magic: chain.magic, contract: chain.contract },
       api: { port: API_PORT, host: '0.0.0.0' },
-      settlement: { wifEnv: 'QLINK_SETTLEMENT_WIF', intervalMs: 20_000, checkMs: 1_000, ...o.settlement },
+      settlement: {
+        wifEnv: 'QLINK_SETTLEMENT_WIF', intervalMs: 20_000, checkMs: 1_000,
+        ...(o.closeAtLogout ? { ownerKeys: [{ wifEnv: 'QLINK_OWNER_WIF' }] } : {}), ...o.settlement,
+      },
     }, null, 2));
     const gateway = new NamespacedService('gateway', o.id, 'upstream', ['node', 'dist/gateway/src/main.js', '--config', gatewayConf], {
-      log: join(dir, 'gateway.log'), cwd: REPO_ROOT, env: { QLINK_SETTLEMENT_WIF: wif('gateway') },
+      log: join(dir, 'gateway.log'), cwd: REPO_ROOT, env: { QLINK_SETTLEMENT_WIF: wif('gateway'), ...(o.closeAtLogout ? { QLINK_OWNER_WIF: wif('owner') } : {}) },
       ready: () => listening(o.id, 'upstream', up.ip4, API_PORT),
     });
     await gateway.start();
