@@ -51,10 +51,10 @@ const emit = (ev: string, o: Record<string, unknown> = {}) =>
 const OPEN_MARGIN = 1_000_000n;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, schema: z.ZodType<T>, timeoutMs = 10_000): Promise<T> {
   const r = await fetch(args.portal + path, {
     method, headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000),
+    body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs),
   });
   const json = (await r.json()) as unknown;
   if (!r.ok) {
@@ -131,8 +131,9 @@ async function step(wasOnline: boolean): Promise<boolean> {
 }
 
 async function logout(): Promise<void> {
-  const s = await call('POST', '/api/logout', {}, stateSchema);
-  emit('logged-out', { cost: s.cost, paid: s.paid, channelId });
+  // The portal answers once the cooperative close is in a block or its wait (portal.closeWaitSeconds, 30 s by default) is over.
+  const s = await call('POST', '/api/logout', {}, stateSchema, 45_000);
+  emit('logged-out', { cost: s.cost, paid: s.paid, channelId, close: s.close ?? null });
 }
 
 async function main(): Promise<void> {
