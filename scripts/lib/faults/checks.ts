@@ -152,9 +152,11 @@ export function checkOwner(e: PayEvidence): Check {
     if (!c || c.redeemed !== v) fail(line);
     else details.push(line);
   }
-  const paidEvents = e.audit.txs.flatMap((t) => t.events).filter((ev) => ev.name === 'ChannelRedeemed').reduce((s, ev) => s + BigInt(String(ev.params.paid)), 0n);
+  // Redeems by the settler, and the rise a cooperative close at log out paid.
+  const paidEvents = e.audit.txs.flatMap((t) => t.events).filter((ev) => ev.name === 'ChannelRedeemed' || ev.name === 'ChannelClosed')
+    .reduce((s, ev) => s + BigInt(String(ev.params.paid)), 0n);
   const rise = e.ownerAfter - e.ownerBefore;
-  const line = `owner's GAS: ${gas(e.ownerBefore)} → ${gas(e.ownerAfter)}, +${gas(rise)}; newest vouchers ${gas(newestSum)}; ChannelRedeemed paid ${gas(paidEvents)}`;
+  const line = `owner's GAS: ${gas(e.ownerBefore)} → ${gas(e.ownerAfter)}, +${gas(rise)}; newest vouchers ${gas(newestSum)}; paid out by redeems and closes ${gas(paidEvents)}`;
   if (rise !== newestSum || rise !== redeemedSum || rise !== paidEvents) fail(line);
   else details.push(line);
   if (e.killedTx) {
@@ -169,20 +171,34 @@ export function checkOwner(e: PayEvidence): Check {
   return { n: '3', ok, title: "the owner was paid exactly the newest vouchers' sum", details };
 }
 
-/** (4) Each guest got deposit − redeemed back, and the wallet shows exactly that after the deposit and its own fees. */
-export function checkRefunds(e: { guests: Guest[]; audit: Audit; refunds: Refunds; before: Map<string, bigint>; after: Map<string, bigint>; address: (w: string) => string }): Check {
+export interface RefundEvidence {
+  guests: Guest[];
+  audit: Audit;
+  /** Refunds sent after expiry, for the channels no log out closed. */
+  refunds: Refunds;
+  before: Map<string, bigint>;
+  after: Map<string, bigint>;
+  address: (wallet: string) => string;
+}
+
+/** (4) Each guest got deposit − redeemed back (at its log out's close, or by refund after expiry), and its wallet shows exactly that after the deposit and its own fees. */
+export function checkRefunds(e: RefundEvidence): Check {
   const details: string[] = [];
   let ok = true;
+  const closed = new Map<number, bigint>();
+  for (const t of e.audit.txs) for (const ev of t.events) if (ev.name === 'ChannelClosed') closed.set(Number(ev.params.id), BigInt(String(ev.params.refunded)));
   for (const g of e.guests) {
     const c = e.audit.channels.find((x) => x && Number(x.id) === g.channelId);
     const r = e.refunds.find((x) => Number(x.channelId) === g.channelId);
+    const back = closed.get(g.channelId) ?? (r?.vmstate === 'HALT' ? r.refunded : null);
+    const how = closed.has(g.channelId) ? 'closed at log out' : r ? `refund after expiry${r.vmstate === 'HALT' ? '' : `: ${r.exception ?? r.vmstate}`}` : 'never closed nor refunded';
     const addr = e.address(g.wallet);
-    const [b0, b1] = [e.before.get(addr) ?? 0n, e.after.get(addr) ?? 0n];
+    const moved = (e.after.get(addr) ?? 0n) - (e.before.get(addr) ?? 0n);
     const want = c ? c.deposit - c.redeemed : null;
-    const walletOk = !!c && want !== null && b1 - b0 === -c.deposit - g.fees + want;
-    const good = !!c && !!r && r.vmstate === 'HALT' && r.refunded === want && walletOk;
+    const good = !!c && want !== null && back === want && moved === -c.deposit - g.fees + want && !(closed.has(g.channelId) && r);
     if (!good) ok = false;
-    details.push(`${good ? '' : '✗ '}${g.client} channel ${g.channelId}: deposit ${gas(c?.deposit ?? 0n)} − redeemed ${gas(c?.redeemed ?? 0n)} = ${gas(want ?? 0n)}; refunded ${r?.refunded === null || !r ? (r?.exception ?? 'nothing') : gas(r.refunded)}; wallet ${gas(b1 - b0)} = −deposit −fees ${gas(g.fees)} + refund`);
+    details.push(`${good ? '' : '✗ '}${g.client} channel ${g.channelId}, ${how}: deposit ${gas(c?.deposit ?? 0n)} − redeemed ${gas(c?.redeemed ?? 0n)} = ${gas(want ?? 0n)}; ` +
+      `back ${back === null ? 'nothing' : gas(back)}; wallet ${gas(moved)} = −deposit −fees ${gas(g.fees)} + what came back`);
   }
   return { n: '4', ok, title: "every guest's refund is exact", details };
 }

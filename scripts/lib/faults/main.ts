@@ -60,8 +60,9 @@ async function run(sys: System): Promise<Check[]> {
       checkBatches({ agent: agentBatches, gateway: gwBatches, acks: gateway.acks(router), anomalies: gateway.anomalies(), anchorItems: gateway.confirmedAnchorItems(router), audit }),
       checkOwner({ ownerBefore: before.get(w('owner'))!, ownerAfter: audit.balances[w('owner')]!, newest: agent.vouchers(), guests, audit, killedTx: log.gatewayKilledTx, txs }),
     ];
-    say.say('waiting for the channels to expire on chain (plus the settlement window), then refunding each');
-    const refunds = await chainRefunds(sys, guests.map((g) => g.channelId), 'spare', 300_000);
+    const open = guests.filter((g) => !audit.channels.find((c) => c && Number(c.id) === g.channelId)?.closed).map((g) => g.channelId);
+    if (open.length) say.say(`waiting for channel${open.length > 1 ? 's' : ''} ${open.join(', ')} to expire on chain (plus the settlement window), then refunding`);
+    const refunds = open.length ? await chainRefunds(sys, open, 'spare', 300_000) : [];
     const after = await chainBalances(sys, watched);
     checks.push(checkRefunds({ guests, audit, refunds, before, after, address: w }));
     summary(log, guests, counters, agentBatches.length, gateway.recordIds(router).n);
@@ -119,6 +120,7 @@ async function main(): Promise<number> {
       usage: { recordIntervalMs: 2_000, batchIntervalMs: 2_000 },
     },
     settlement: { intervalMs: 5_000 },
+    closeAtLogout: true,
   });
   if (stopping) {
     await sys.down();

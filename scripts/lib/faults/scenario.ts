@@ -150,8 +150,9 @@ export async function windDown(d: Deps, guests: Guest[]): Promise<void> {
   await d.counters.sample();
   for (const g of guests) {
     if (g.end === 'logout') {
-      const e = await g.phone.logout();
-      say.say(`${g.client} logs out (cost ${String(e.cost)}, paid ${String(e.paid)})`);
+      const e = await g.phone.logout(60_000);
+      const close = e.close as { state?: string; refunded?: string } | null;
+      say.say(`${g.client} logs out (cost ${String(e.cost)}, paid ${String(e.paid)}); close: ${close ? `${String(close.state)}${close.refunded ? `, ${close.refunded} back` : ''}` : 'none'}`);
     } else {
       await g.phone.leave();
       say.say(`${g.client} walks away; its session ends at the idle timeout`);
