@@ -81,7 +81,7 @@ export class KernelCounters {
     const at = Date.now();
     const r = await tb.exec(this.id, 'router', LIST, { timeoutMs: 10_000 });
     if (r.code !== 0) return false;
-    this.#note(at, parseSessionCounters(r.stdout));
+    this.add(at, parseSessionCounters(r.stdout));
     return true;
   }
 
@@ -96,8 +96,8 @@ export class KernelCounters {
       const at = Date.now();
       const r = await tb.exec(this.id, 'router', ['bash', '-c', `${LIST.join(' ')} && nft flush ruleset`], { timeoutMs: 10_000 });
       if (r.code !== 0) throw new Error(`flush failed: ${r.stderr}`);
-      this.#note(at, parseSessionCounters(r.stdout));
-      this.#generation++;
+      this.add(at, parseSessionCounters(r.stdout));
+      this.nextGeneration();
       return at;
     } finally {
       this.resume();
@@ -122,7 +122,13 @@ export class KernelCounters {
     return best;
   }
 
-  #note(at: number, readings: Map<number, SessionCounters>): void {
+  /** The ruleset was flushed: counters read from now on are new ones, whatever their handles. */
+  nextGeneration(): void {
+    this.#generation++;
+  }
+
+  /** One reading of every session's counters, taken at `at`. */
+  add(at: number, readings: Map<number, SessionCounters>): void {
     this.samples.push({ at, generation: this.#generation, readings });
     for (const [sessionId, c] of readings) {
       for (const dir of ['down', 'up'] as const) {
