@@ -35,7 +35,7 @@ let stopping = false;
 async function play(): Promise<boolean> {
   n.heading('Setting up: a chain, a gateway with its broker, and a router in a café');
   starting = upSystem({
-    id: opts.id, clients: GUESTS.length, hostLink: true,
+    id: opts.id, clients: GUESTS.length, hostLink: true, closeAtLogout: true,
     say: (l) => {
       n.say(l);
       n.progress(l.split(':')[0]!);
