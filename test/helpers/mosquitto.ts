@@ -11,16 +11,21 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export const mosquittoConf = (port: number, host = '127.0.0.1') => `listener ${port} ${host}\nallow_anonymous true\npersistence false\n`;
+export const mosquittoConf = (port: number, host = '127.0.0.1', extra = '') => `listener ${port} ${host}\nallow_anonymous true\npersistence false\n${extra}`;
 
 /** A real mosquitto on loopback with its own config file; stop it in the test's teardown, so it goes even on failure. */
 export class Broker {
   #proc: ChildProcess | undefined;
-  constructor(readonly port: number, private readonly conf: string) {
-    writeFileSync(conf, mosquittoConf(port));
+  /** `extra`: more mosquitto.conf lines (a benchmark's broker tuning). */
+  constructor(readonly port: number, private readonly conf: string, extra = '') {
+    writeFileSync(conf, mosquittoConf(port, '127.0.0.1', extra));
   }
   get url(): string {
     return `mqtt://127.0.0.1:${this.port}`;
+  }
+  /** The broker's process id once started (benchmarks read its CPU time from /proc). */
+  get pid(): number | undefined {
+    return this.#proc?.pid;
   }
   async start(): Promise<void> {
     const p = spawn('/usr/sbin/mosquitto', ['-c', this.conf], { stdio: 'ignore' });

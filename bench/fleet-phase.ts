@@ -1,0 +1,103 @@
+import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { privateKeyFromHex, type Account, type ChainConfig } from '../gateway/src/chain/index.js';
+import type { GatewayStore } from '../gateway/src/store/store.js';
+import type { Deployment } from '../agent/src/usage/format.js';
+import { SimRouter } from '../test/gateway-sim.js';
+import { Broker, freePort } from '../test/helpers/mosquitto.js';
+import { checkExactlyOnce } from './fleet-check.js';
+import { startGateways, type GatewayProcess } from './fleet-gateways.js';
+import type { PhaseResult } from './fleet-report.js';
+import { FleetRouter } from './fleet-router.js';
+import { connectFleet, runLoad, warmUp, type LoadOptions } from './fleet-run.js';
+import { cpuMs } from './lib.js';
+import { cpuMeter, peakRssMb, treeCpuMs } from './proc-stats.js';
+
+const LAG_RESOLUTION_MS = 10;
+
+export interface PhaseSetup {
+  name: string;
+  dir: string;
+  gateways: number;
+  store: { sqlite: string } | { postgres: string };
+  /** Opens the same store from the bench, for the exactly-once check after the gateways stopped. */
+  openStore(): Promise<GatewayStore>;
+  chain: ChainConfig;
+  chainPid: number;
+  postgresPid: number | null;
+  routers: Account[];
+  deployment: Deployment;
+  window: number;
+  /**
+   * Leave mosquitto's default (Nagle's algorithm on its sockets): each small
+   * ack then waits for the TCP ACK of what went before it, up to the
+   * kernel's 40 ms delayed ACK. Off by default, as the README advises.
+   */
+  brokerNagle: boolean;
+  load: LoadOptions;
+}
+
+/**
+ * One fleet run against fresh gateways on a fresh broker and store: every
+ * router starts its hash chain at seq 1. CPU is read from /proc for the
+ * measured run (sealing to the last ack), not the warm-up.
+ */
+export async function runPhase(p: PhaseSetup, log: (s: string) => void): Promise<PhaseResult> {
+  mkdirSync(p.dir, { recursive: true });
+  const broker = new Broker(await freePort(), join(p.dir, 'mosquitto.conf'), p.brokerNagle ? '' : 'set_tcp_nodelay true\n');
+  await broker.start();
+  const fleet: FleetRouter[] = [];
+  let gws: GatewayProcess[] = [];
+  try {
+    gws = await startGateways(p.gateways, { dir: p.dir, broker: broker.url, store: p.store, chain: p.chain });
+    log(`${p.name}: ${gws.map((g) => `${g.name} pid ${g.pid}`).join(', ')}, broker pid ${broker.pid}`);
+    for (const a of p.routers) fleet.push(new FleetRouter(new SimRouter(privateKeyFromHex(a.privateKey), p.deployment), broker.url, p.window));
+    const c0 = performance.now();
+    await connectFleet(fleet);
+    const connectMs = performance.now() - c0;
+    const warm = await warmUp(fleet, p.load.records);
+
+    const meters = {
+      gateways: gws.map((g) => cpuMeter(() => cpuMs(g.pid))),
+      broker: cpuMeter(() => cpuMs(broker.pid!)),
+      chain: cpuMeter(() => cpuMs(p.chainPid)),
+      postgres: p.postgresPid === null ? null : cpuMeter(() => treeCpuMs(p.postgresPid!)),
+      generator: cpuMeter(() => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }),
+    };
+    const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+    for (const m of [...meters.gateways, meters.broker, meters.chain, meters.postgres, meters.generator]) m?.start();
+    lag.enable();
+    const run = await runLoad(fleet, p.load);
+    lag.disable();
+    const result = {
+      gateways: gws.map((g, i) => ({ name: g.name, cpu: meters.gateways[i]!.percent(), peakRssMb: peakRssMb(g.pid) })),
+      brokerCpu: meters.broker.percent(),
+      chainCpu: meters.chain.percent(),
+      postgresCpu: meters.postgres?.percent() ?? null,
+      generatorCpu: meters.generator.percent(),
+      loadAfter: loadavg(),
+      // The histogram holds whole timer intervals: what is beyond the sampling period is delay.
+      generatorLagP99: Math.max(0, lag.percentile(99) / 1e6 - LAG_RESOLUTION_MS),
+    };
+    await Promise.all(fleet.map((r) => r.end()));
+    await Promise.all(gws.map((g) => g.stop()));
+    const store = await p.openStore();
+    try {
+      const check = await checkExactlyOnce(store, fleet.map((r) => r.sim));
+      const resolvedGaps = (await store.anomalies({ status: 'resolved', limit: 1_000_000 })).filter((a) => a.kind === 'gap').length;
+      return {
+        name: p.name, routers: fleet.length, ...result, connectMs, warmUp: warm, sealed: run.sealed, missing: run.missing, ms: run.ms,
+        tally: run.tally, offeredPerS: fleet.length / (p.load.intervalMs / 1000), stored: { ...check, resolvedGaps },
+      };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    // Ending and stopping twice is harmless; on failure this is the first time.
+    await Promise.all(fleet.map((r) => r.end().catch(() => undefined)));
+    await Promise.all(gws.map((g) => g.stop()));
+    await broker.stop();
+  }
+}
