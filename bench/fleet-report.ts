@@ -31,6 +31,9 @@ export function latencyLine(latencies: number[]): string {
   return `p50 ${n(percentile(s, 50), 1)} / p95 ${n(percentile(s, 95), 1)} / p99 ${n(percentile(s, 99), 1)} / max ${n(s[s.length - 1]!, 1)} ms`;
 }
 
+/** Gateway CPU time per stored batch, all gateways together: the cost figure least moved by what else runs. */
+export const cpuMsPerBatch = (r: PhaseResult) => (r.gateways.reduce((k, g) => k + g.cpu, 0) / 100) * r.ms / Math.max(1, r.tally.acked);
+
 export const errorCount = (r: PhaseResult) =>
   r.missing + r.tally.publishErrors + r.tally.strayAcks + r.stored.problems.length;
 
@@ -44,6 +47,7 @@ export function printPhase(r: PhaseResult, log: (s: string) => void): void {
   log(`  stored   ${n(t.acked / s, 1)} batches/s, ${n(t.recordsAcked / s)} records/s`);
   log(`  ack latency ${latencyLine(t.latencies)}`);
   for (const g of r.gateways) log(`  gateway ${g.name}  CPU ${n(g.cpu)} % of one core, RSS peak ${n(g.peakRssMb)} MB`);
+  log(`  gateway CPU per batch ${n(cpuMsPerBatch(r), 2)} ms (one core's worth: ${n(1000 / cpuMsPerBatch(r))} batches/s)`);
   log(`  broker CPU ${n(r.brokerCpu)} %, chain (neo-go) ${n(r.chainCpu)} %${r.postgresCpu === null ? '' : `, PostgreSQL ${n(r.postgresCpu)} %`}, `
     + `load generator ${n(r.generatorCpu)} % (event-loop delay p99 ${n(r.generatorLagP99, 1)} ms)`);
   log(`  errors   ${r.missing} missing acks, ${t.publishErrors} publish errors, ${t.strayAcks} stray acks; ${t.duplicateAcks} duplicate acks`);
@@ -61,7 +65,7 @@ export function tableRow(r: PhaseResult): string {
   const lat = [...r.tally.latencies].sort((a, b) => a - b);
   const p = (q: number) => n(percentile(lat, q), 0);
   return `| ${r.name} | ${n(r.tally.acked / s)} / ${n(r.tally.recordsAcked / s)} | ${p(50)} / ${p(95)} / ${p(99)} / ${n(lat[lat.length - 1] ?? NaN, 0)} `
-    + `| ${cpu} % | ${rss} MB | ${n(r.brokerCpu)} % | ${r.postgresCpu === null ? '—' : n(r.postgresCpu) + ' %'} | ${n(r.generatorCpu)} % | ${errorCount(r)} |`;
+    + `| ${cpu} % (${n(cpuMsPerBatch(r), 2)} ms/batch) | ${rss} MB | ${n(r.brokerCpu)} % | ${r.postgresCpu === null ? '—' : n(r.postgresCpu) + ' %'} | ${n(r.generatorCpu)} % | ${errorCount(r)} |`;
 }
 
 export const tableHead = '| gateways | batches/s / records/s stored | ack ms p50 / p95 / p99 / max | gateway CPU | gateway RSS peak | broker CPU | PostgreSQL CPU | load generator CPU | errors |\n'

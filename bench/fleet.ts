@@ -4,7 +4,7 @@
  * (SQLite) and then two (PostgreSQL, one shared subscription). The routers
  * are registered on a real private neo-go chain first, so the gateways'
  * registry looks each one up on chain as in production.
- *   scripts/bench-fleet [--routers 300] [--interval 1] [--records 20] [--seconds 30] [--stores sqlite,postgres] [--quick]
+ *   scripts/bench-fleet [--routers 300] [--interval 2] [--records 20] [--seconds 30] [--stores sqlite,postgres] [--quick]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ import { runPhase, type PhaseSetup } from './fleet-phase.js';
 import { errorCount, printPhase, tableHead, tableRow, type PhaseResult } from './fleet-report.js';
 
 const USAGE = 'usage: scripts/bench-fleet [--routers N] [--interval SECONDS] [--records N] [--seconds N] [--window N] '
-  + '[--drain SECONDS] [--gateways N] [--stores sqlite,postgres] [--broker-nagle] [--quick]';
+  + '[--drain SECONDS] [--gateways N] [--stores sqlite,postgres] [--broker-nagle] [--pg-no-fsync] [--quick]';
 
 const argsSchema = z.object({
   routers: z.coerce.number().int().min(1).max(5_000),
@@ -34,14 +34,14 @@ const argsSchema = z.object({
   stores: z.string().transform((s) => s.split(',')).pipe(z.array(z.enum(['sqlite', 'postgres'])).min(1)),
 }).strict();
 
-function args(argv: string[]): z.infer<typeof argsSchema> & { brokerNagle: boolean } {
+function args(argv: string[]): z.infer<typeof argsSchema> & { brokerNagle: boolean; pgNoFsync: boolean } {
   const str = { type: 'string' } as const;
   let values;
   try {
     values = parseArgs({
       args: argv, strict: true,
       options: { routers: str, interval: str, records: str, seconds: str, window: str, drain: str, gateways: str, stores: str,
-        quick: { type: 'boolean' }, 'broker-nagle': { type: 'boolean' }, help: { type: 'boolean' } },
+        quick: { type: 'boolean' }, 'broker-nagle': { type: 'boolean' }, 'pg-no-fsync': { type: 'boolean' }, help: { type: 'boolean' } },
     }).values;
   } catch (e) {
     console.error(`bench-fleet: ${(e as Error).message}\n${USAGE}`);
@@ -51,16 +51,16 @@ function args(argv: string[]): z.infer<typeof argsSchema> & { brokerNagle: boole
     console.log(USAGE);
     process.exit(0);
   }
-  const { quick, help: _, 'broker-nagle': nagle, ...given } = values;
+  const { quick, help: _, 'broker-nagle': nagle, 'pg-no-fsync': noFsync, ...given } = values;
   const defaults = quick
     ? { routers: '20', interval: '0.5', records: '5', seconds: '5', window: '64', drain: '15', gateways: '2', stores: 'sqlite,postgres' }
-    : { routers: '300', interval: '1', records: '20', seconds: '30', window: '64', drain: '30', gateways: '2', stores: 'sqlite,postgres' };
+    : { routers: '300', interval: '2', records: '20', seconds: '30', window: '64', drain: '30', gateways: '2', stores: 'sqlite,postgres' };
   const r = argsSchema.safeParse({ ...defaults, ...given });
   if (!r.success) {
     console.error(`bench-fleet: ${r.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}\n${USAGE}`);
     process.exit(2);
   }
-  return { ...r.data, brokerNagle: Boolean(nagle) };
+  return { ...r.data, brokerNagle: Boolean(nagle), pgNoFsync: Boolean(noFsync) };
 }
 
 const a = args(process.argv.slice(2));
@@ -94,11 +94,11 @@ try {
     await phase({ name: '1 gateway, SQLite', dir: join(dir, 'sqlite'), gateways: 1, store: { sqlite: path }, openStore: () => openSqliteStore(path), postgresPid: null });
   }
   if (a.stores.includes('postgres')) {
-    const pg = await startPostgres({ fsync: true });
+    const pg = await startPostgres({ fsync: !a.pgNoFsync });
     try {
       const url = await createDatabase(pg, 'gateway');
       await phase({
-        name: `${a.gateways} gateways, PostgreSQL`, dir: join(dir, 'postgres'), gateways: a.gateways, store: { postgres: url },
+        name: `${a.gateways} gateways, PostgreSQL${a.pgNoFsync ? ' (fsync off)' : ''}`, dir: join(dir, 'postgres'), gateways: a.gateways, store: { postgres: url },
         openStore: () => openPgStore(url), postgresPid: Number(readFileSync(join(pg.dir, 'postmaster.pid'), 'utf8').split('\n')[0]),
       });
     } finally {
