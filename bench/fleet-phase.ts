@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -16,6 +16,7 @@ import { cpuMs } from './lib.js';
 import { cpuMeter, peakRssMb, treeCpuMs } from './proc-stats.js';
 
 const LAG_RESOLUTION_MS = 10;
+const cpuOf = (m: ReturnType<typeof cpuMeter>) => { const r = m.read(); return { cpu: r.percent, cpuMs: r.ms }; };
 
 export interface PhaseSetup {
   name: string;
@@ -46,7 +47,12 @@ export interface PhaseSetup {
  */
 export async function runPhase(p: PhaseSetup, log: (s: string) => void): Promise<PhaseResult> {
   mkdirSync(p.dir, { recursive: true });
-  const broker = new Broker(await freePort(), join(p.dir, 'mosquitto.conf'), p.brokerNagle ? '' : 'set_tcp_nodelay true\n');
+  // Its log (kept with the gateways' when a run fails) says when it dropped messages for a slow subscriber.
+  const brokerLog = join(p.dir, 'mosquitto.log');
+  writeFileSync(brokerLog, '');
+  chmodSync(brokerLog, 0o666);
+  const brokerConf = `log_dest file ${brokerLog}\n${p.brokerNagle ? '' : 'set_tcp_nodelay true\n'}`;
+  const broker = new Broker(await freePort(), join(p.dir, 'mosquitto.conf'), brokerConf);
   await broker.start();
   const fleet: FleetRouter[] = [];
   let gws: GatewayProcess[] = [];
@@ -72,24 +78,25 @@ export async function runPhase(p: PhaseSetup, log: (s: string) => void): Promise
     const run = await runLoad(fleet, p.load);
     lag.disable();
     const result = {
-      gateways: gws.map((g, i) => ({ name: g.name, cpu: meters.gateways[i]!.percent(), peakRssMb: peakRssMb(g.pid) })),
-      brokerCpu: meters.broker.percent(),
-      chainCpu: meters.chain.percent(),
-      postgresCpu: meters.postgres?.percent() ?? null,
-      generatorCpu: meters.generator.percent(),
+      gateways: gws.map((g, i) => ({ name: g.name, ...cpuOf(meters.gateways[i]!), peakRssMb: peakRssMb(g.pid) })),
+      brokerCpu: meters.broker.read().percent,
+      chainCpu: meters.chain.read().percent,
+      postgresCpu: meters.postgres?.read().percent ?? null,
+      generatorCpu: meters.generator.read().percent,
       loadAfter: loadavg(),
       // The histogram holds whole timer intervals: what is beyond the sampling period is delay.
       generatorLagP99: Math.max(0, lag.percentile(99) / 1e6 - LAG_RESOLUTION_MS),
     };
     await Promise.all(fleet.map((r) => r.end()));
     await Promise.all(gws.map((g) => g.stop()));
+    const brokerDrops = readFileSync(brokerLog, 'utf8').split('\n').filter((l) => l.includes('messages are being dropped')).length;
     const store = await p.openStore();
     try {
       const check = await checkExactlyOnce(store, fleet.map((r) => r.sim));
       const resolvedGaps = (await store.anomalies({ status: 'resolved', limit: 1_000_000 })).filter((a) => a.kind === 'gap').length;
       return {
         name: p.name, routers: fleet.length, ...result, connectMs, warmUp: warm, sealed: run.sealed, missing: run.missing, ms: run.ms,
-        tally: run.tally, offeredPerS: fleet.length / (p.load.intervalMs / 1000), stored: { ...check, resolvedGaps },
+        tally: run.tally, brokerDrops, offeredPerS: fleet.length / (p.load.intervalMs / 1000), stored: { ...check, resolvedGaps },
       };
     } finally {
       await store.close();

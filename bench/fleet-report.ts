@@ -4,7 +4,8 @@ import type { Tally } from './fleet-router.js';
 export interface PhaseResult {
   name: string;
   routers: number;
-  gateways: { name: string; cpu: number; peakRssMb: number }[];
+  /** cpu: % of one core from the first batch sealed to the last ack (or the end of the drain); cpuMs: the same as CPU time. */
+  gateways: { name: string; cpu: number; cpuMs: number; peakRssMb: number }[];
   brokerCpu: number;
   chainCpu: number;
   postgresCpu: number | null;
@@ -19,6 +20,8 @@ export interface PhaseResult {
   missing: number;
   ms: number;
   tally: Tally;
+  /** mosquitto's "Outgoing messages are being dropped for client …" lines: a gateway fell behind by more than max_queued_messages. */
+  brokerDrops: number;
   offeredPerS: number;
   stored: { batches: number; records: number; problems: string[]; resolvedGaps: number };
 }
@@ -32,7 +35,7 @@ export function latencyLine(latencies: number[]): string {
 }
 
 /** Gateway CPU time per stored batch, all gateways together: the cost figure least moved by what else runs. */
-export const cpuMsPerBatch = (r: PhaseResult) => (r.gateways.reduce((k, g) => k + g.cpu, 0) / 100) * r.ms / Math.max(1, r.tally.acked);
+export const cpuMsPerBatch = (r: PhaseResult) => r.gateways.reduce((k, g) => k + g.cpuMs, 0) / Math.max(1, r.tally.acked);
 
 export const errorCount = (r: PhaseResult) =>
   r.missing + r.tally.publishErrors + r.tally.strayAcks + r.stored.problems.length;
@@ -51,6 +54,7 @@ export function printPhase(r: PhaseResult, log: (s: string) => void): void {
   log(`  broker CPU ${n(r.brokerCpu)} %, chain (neo-go) ${n(r.chainCpu)} %${r.postgresCpu === null ? '' : `, PostgreSQL ${n(r.postgresCpu)} %`}, `
     + `load generator ${n(r.generatorCpu)} % (event-loop delay p99 ${n(r.generatorLagP99, 1)} ms)`);
   log(`  errors   ${r.missing} missing acks, ${t.publishErrors} publish errors, ${t.strayAcks} stray acks; ${t.duplicateAcks} duplicate acks`);
+  if (r.brokerDrops) log(`  the broker dropped messages for a gateway that fell behind (${r.brokerDrops}× in its log); routers would send them again after resendMs`);
   const ok = r.stored.problems.length === 0;
   log(`  store    ${n(r.stored.batches)} batches, ${n(r.stored.records)} records: ${ok ? 'every batch stored exactly once' : 'NOT exactly once'}`
     + (r.stored.resolvedGaps ? ` (${r.stored.resolvedGaps} out-of-order arrivals held, then stored)` : ''));

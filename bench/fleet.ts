@@ -6,7 +6,7 @@
  * registry looks each one up on chain as in production.
  *   scripts/bench-fleet [--routers 300] [--interval 2] [--records 20] [--seconds 30] [--stores sqlite,postgres] [--quick]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -72,6 +72,7 @@ log(`fleet: ${a.routers} routers, each a batch of ${a.records} records every ${a
   + `${a.seconds} s measured, window ${a.window}; mosquitto ${a.brokerNagle ? 'with its defaults (Nagle on)' : 'with set_tcp_nodelay true'}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'qlink-bench-fleet-'));
+chmodSync(dir, 0o711); // mosquitto, started as root, writes its log as its own user
 const results: PhaseResult[] = [];
 const chain = await startChain({ dir: join(dir, 'chain-home') });
 try {

@@ -41,12 +41,15 @@ export function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
-/** CPU used between start() and read(), as % of one core over the wall time between them. */
-export function cpuMeter(read: () => number): { start(): void; percent(): number } {
+/** CPU used since start(): ms, and % of one core over the wall time since. Read both while the process lives. */
+export function cpuMeter(read: () => number): { start(): void; read(): { ms: number; percent: number } } {
   let cpu0 = 0;
   let t0 = 0;
   return {
     start() { cpu0 = read(); t0 = performance.now(); },
-    percent() { return ((read() - cpu0) / (performance.now() - t0)) * 100; },
+    read() {
+      const ms = read() - cpu0;
+      return { ms, percent: (ms / (performance.now() - t0)) * 100 };
+    },
   };
 }
