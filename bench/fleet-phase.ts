@@ -54,6 +54,8 @@ export async function runPhase(p: PhaseSetup, log: (s: string) => void): Promise
   const brokerConf = `log_dest file ${brokerLog}\n${p.brokerNagle ? '' : 'set_tcp_nodelay true\n'}`;
   const broker = new Broker(await freePort(), join(p.dir, 'mosquitto.conf'), brokerConf);
   await broker.start();
+  const killBroker = () => { try { process.kill(broker.pid!); } catch { /* gone */ } };
+  process.once('exit', killBroker);
   const fleet: FleetRouter[] = [];
   let gws: GatewayProcess[] = [];
   try {
@@ -106,5 +108,6 @@ export async function runPhase(p: PhaseSetup, log: (s: string) => void): Promise
     await Promise.all(fleet.map((r) => r.end().catch(() => undefined)));
     await Promise.all(gws.map((g) => g.stop()));
     await broker.stop();
+    process.off('exit', killBroker);
   }
 }

@@ -74,6 +74,8 @@ log(`fleet: ${a.routers} routers, each a batch of ${a.records} records every ${a
 const dir = mkdtempSync(join(tmpdir(), 'qlink-bench-fleet-'));
 chmodSync(dir, 0o711); // mosquitto, started as root, writes its log as its own user
 const results: PhaseResult[] = [];
+const removeDir = () => rmSync(dir, { recursive: true, force: true });
+process.once('exit', removeDir);
 const chain = await startChain({ dir: join(dir, 'chain-home') });
 try {
   const state = chain.state;
@@ -96,20 +98,26 @@ try {
   }
   if (a.stores.includes('postgres')) {
     const pg = await startPostgres({ fsync: !a.pgNoFsync });
+    const postmaster = Number(readFileSync(join(pg.dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // Ctrl-C ends the bench through the chain's signal handler (process.exit): no finally runs then.
+    const onExit = () => { try { process.kill(postmaster, 'SIGQUIT'); } catch { /* gone */ } rmSync(pg.dir, { recursive: true, force: true }); };
+    process.once('exit', onExit);
     try {
       const url = await createDatabase(pg, 'gateway');
       await phase({
         name: `${a.gateways} gateways, PostgreSQL${a.pgNoFsync ? ' (fsync off)' : ''}`, dir: join(dir, 'postgres'), gateways: a.gateways, store: { postgres: url },
-        openStore: () => openPgStore(url), postgresPid: Number(readFileSync(join(pg.dir, 'postmaster.pid'), 'utf8').split('\n')[0]),
+        openStore: () => openPgStore(url), postgresPid: postmaster,
       });
     } finally {
       await pg.stop();
+      process.off('exit', onExit);
     }
   }
 } finally {
   await chain.stop();
   const errors = results.reduce((k, r) => k + errorCount(r), 0);
   // A failed run keeps the gateways' configs, logs and SQLite file to look at; the chain's data goes either way.
+  process.off('exit', removeDir);
   rmSync(errors || results.length < a.stores.length ? join(dir, 'chain-home') : dir, { recursive: true, force: true });
   if (errors || results.length < a.stores.length) log(`gateway logs kept in ${dir}`);
 }
