@@ -108,6 +108,8 @@ t.test('pay, use, run out, top up, log out: in chromium on a real chain', async 
     // No gateway here to close the channel: the page says what comes back and from when.
     t.match(await page.locator('#refund').textContent(), /The rest of your deposit \([0-9.]+ GAS\) comes back when the channel expires, after/, 'and what comes back when');
     await shot(page, '6-logged-out');
+    await sleep(4_000); // more than one status poll: none may paint the status view over the report
+    t.equal(await page.locator('#spent').count(), 1, 'the log-out report stays on the page');
     t.equal((await sh(ID, 'c1', `curl -4 -s -o /dev/null -w '%{http_code}' http://connectivitycheck.gstatic.com/generate_204`)).stdout, '302', 'held after log out');
     // 12 MB, then up to the deposit's 30 MB before the hold, then a little after the top up.
     const spentUnits = Math.round(Number(/([0-9.]+) GAS/.exec(spent ?? '')?.[1] ?? 0) * 1e8);

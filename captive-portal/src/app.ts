@@ -137,15 +137,26 @@ async function firstVoucher(channelId: string, waitForBlock = true): Promise<voi
   location.replace('/status');
 }
 
+/** The status poll; stopped while logging out, so a poll answered late cannot paint the status view over the log-out report. */
+let poller: ReturnType<typeof setInterval> | undefined;
+let leaving = false;
+
+function startPolling(): void {
+  poller ??= setInterval(() => void status().catch(() => {}), 3000);
+}
+
 async function status(): Promise<void> {
   const s = await call<GuestState>('GET', '/api/state');
+  if (leaving) return;
   const credit = BigInt(s.credit), windowSize = BigInt(s.creditWindow);
   // Sign ahead of use: keep about a credit window paid beyond what was metered.
   // A voucher must cover what was metered: once the cost reached the deposit only a top up helps.
   if (s.channelId && store.channel?.channelId === s.channelId && store.key && (s.online || s.endReason === 'credit') && credit * 2n < windowSize
     && BigInt(s.cost) < BigInt(s.deposit ?? store.channel.deposit) && BigInt(s.paid) < BigInt(s.deposit ?? store.channel.deposit)) {
     try {
-      return void render({ ...(await voucher(BigInt(s.cost) + windowSize, s.deposit)), deposit: s.deposit });
+      const signed = await voucher(BigInt(s.cost) + windowSize, s.deposit);
+      if (!leaving) render({ ...signed, deposit: s.deposit });
+      return;
     } catch { /* shown below; the next poll tries again */ }
   }
   render(s);
@@ -174,7 +185,17 @@ function render(s: GuestState): void {
 let topupBox: HTMLElement | undefined;
 
 async function logout(): Promise<void> {
-  const s = await call<GuestState & { close?: CloseReport | null }>('POST', '/api/logout', {});
+  leaving = true;
+  clearInterval(poller);
+  poller = undefined;
+  let s: GuestState & { close?: CloseReport | null };
+  try {
+    s = await call<GuestState & { close?: CloseReport | null }>('POST', '/api/logout', {});
+  } catch (e) {
+    leaving = false;
+    startPolling();
+    throw e;
+  }
   store.key = null;
   store.channel = null;
   show(el('h2', { id: 'state' }, t('held')), el('p', { id: 'spent' }, `${t('loggedOut')} ${gas(s.cost)}.`), ...refund(s.close ?? null),
@@ -196,5 +217,5 @@ function refund(c: CloseReport | null): HTMLElement[] {
 header();
 if (data.view === 'status' || data.view === 'topup' || data.view === 'logout') {
   status().catch(fail);
-  setInterval(() => void status().catch(() => {}), 3000);
+  startPolling();
 } else plans();
