@@ -61,15 +61,18 @@ t.test('usage reaches the gateway exactly once through broker outages and kill -
     tb.exec(ID, c.name, curlArgs(`http://${bed.upstream.ip4}/bytes/${bytes}?rate=${rate}`, ['-m', '100']), { timeoutMs: 120_000 })
       .then((r) => ({ ...r, full: r.stdout.startsWith(`200 ${bytes} `) }));
 
-  await t.test('(a) broker down for 60 s while guests use traffic: every record arrives, in order, once', async (t) => {
+  // The issue's full figures (60 s without the broker, 20 kills) run against the real gateway in the
+  // fault suite (test/faults.netns.test.ts); here a shorter outage and fewer kills against a stand-in
+  // gateway that sees every delivery, including repeats.
+  await t.test('(a) broker down for 25 s while guests use traffic: every record arrives, in order, once', async (t) => {
     await waitFor('first batches stored', () => stored().length >= 1, 15_000);
-    const dl = Promise.all([traffic(c1, 13_000_000, 200_000), traffic(c2, 6_500_000, 100_000)]); // ~65 s each
+    const dl = Promise.all([traffic(c1, 6_500_000, 200_000), traffic(c2, 3_250_000, 100_000)]); // ~32 s each
     await sleep(1_500);
     await stopProc(broker);
     const downAt = Date.now();
     const atOutage = stored().length;
-    await sleep(60_000);
-    t.ok(outboxSize() >= 20, `${outboxSize()} batches waited in the outbox during the ${Math.round((Date.now() - downAt) / 1000)} s outage`);
+    await sleep(25_000);
+    t.ok(outboxSize() >= 10, `${outboxSize()} batches waited in the outbox during the ${Math.round((Date.now() - downAt) / 1000)} s outage`);
     t.ok(stored().length - atOutage <= 1, 'nothing reached the gateway meanwhile');
     await startBroker();
     const r = await dl;
@@ -82,9 +85,9 @@ t.test('usage reaches the gateway exactly once through broker outages and kill -
     t.same(lines(out).filter((l) => l.type === 'problem'), [], 'no batch refused');
   });
 
-  await t.test('(b) kill -9 of the agent 20 times during traffic: gap-free, no duplicate, bytes match the kernel', async (t) => {
+  await t.test('(b) kill -9 of the agent 10 times during traffic: gap-free, no duplicate, bytes match the kernel', async (t) => {
     const dl = Promise.all([traffic(c1, 6_000_000, 300_000), traffic(c2, 3_000_000, 150_000)]); // ~20 s each
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 10; i++) {
       await sleep(100 + Math.floor(Math.random() * 900));
       await tb.agentKill(ID);
       await tb.agentStart(ID);
