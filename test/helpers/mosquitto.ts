@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mosquittoConf } from '../../scripts/lib/system/services.js';
 
 export async function freePort(): Promise<number> {
   const s = createServer();
@@ -11,7 +12,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export const mosquittoConf = (port: number, host = '127.0.0.1', extra = '') => `listener ${port} ${host}\nallow_anonymous true\npersistence false\n${extra}`;
+export { mosquittoConf };
 
 /** A real mosquitto on loopback with its own config file; stop it in the test's teardown, so it goes even on failure. */
 export class Broker {

@@ -65,7 +65,14 @@ export async function listening(id: string, host: string, ip: string, port: numb
   return (await tb.exec(id, host, ['bash', '-c', `exec 3<>/dev/tcp/${ip}/${port}`], { timeoutMs: 3000 })).code === 0;
 }
 
+/**
+ * A broker of the tests' and the demo's: anonymous, and without persistence, so
+ * a restart loses queued messages, which the agent's outbox must survive.
+ * `extra`: more mosquitto.conf lines.
+ */
+export const mosquittoConf = (port: number, host = '127.0.0.1', extra = '') =>
+  `listener ${port} ${host}\nallow_anonymous true\npersistence false\n${extra}`;
+
 export function mosquittoConfig(file: string, ip: string, port: number): void {
-  // No persistence: a broker restart loses queued messages, which the agent's outbox must survive.
-  writeFileSync(file, `listener ${port} ${ip}\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n`);
+  writeFileSync(file, mosquittoConf(port, ip, 'max_queued_messages 100000\n'));
 }
