@@ -10,7 +10,7 @@ import * as tb from '../scripts/lib/testbed/index.js';
 import type { GateBackend, Grant } from '../agent/src/gate/backend.js';
 import { IptablesGate } from '../agent/src/gate/iptables.js';
 import { NftablesGate } from '../agent/src/gate/nftables.js';
-import { runCommand, type CommandRunner } from '../agent/src/kernel/run.js';
+import { runProcess, type CommandRunner } from '../agent/src/kernel/run.js';
 import { TcShaper } from '../agent/src/shaper/tc.js';
 import { call, fakeLeases, fakeMac, summary, udpArrivals } from './lib.js';
 
@@ -19,7 +19,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (s: string) => process.stdout.write(s + '\n');
 const now = () => performance.now();
 
-interface Candidate { name: string; config: 'nftables' | 'iptables'; variant?: 'legacy' | 'nft'; make(r: CommandRunner): GateBackend }
+interface Candidate {
+  name: string;
+  config: 'nftables' | 'iptables';
+  variant?: 'legacy' | 'nft';
+  make(r: CommandRunner): GateBackend;
+}
 const CANDIDATES: Candidate[] = [
   { name: 'nftables', config: 'nftables', make: (r) => new NftablesGate(r) },
   { name: 'iptables-legacy', config: 'iptables', variant: 'legacy', make: (r) => new IptablesGate(r, 'legacy') },
@@ -31,7 +36,7 @@ const grants = (n: number): Grant[] => Array.from({ length: n }, (_, i) => ({ se
 
 /** Batch figures straight through the backend and the shaper, in the router namespace. */
 async function batches(c: Candidate, ns: string): Promise<void> {
-  const runner: CommandRunner = { run: (argv, input) => runCommand(['nsenter', `--net=/run/netns/${ns}`, ...argv], input) };
+  const runner: CommandRunner = { run: (argv, input) => runProcess(['nsenter', `--net=/run/netns/${ns}`, ...argv], input) };
   const gate = c.make(runner);
   const shaper = await TcShaper.create(runner, pino({ level: 'silent' }), { lan: 'br-lan', wan: 'wan', totalDownBps: null, totalUpBps: null });
   const g500 = grants(500);
@@ -46,10 +51,16 @@ async function batches(c: Candidate, ns: string): Promise<void> {
   const gateDel = now() - t0;
   await shaper.ensure([]);
   const del = now() - t0;
-  say(`${c.name}: 500 guests with shaping in one batch: add ${add.toFixed(0)} ms (gate ${gateAdd.toFixed(0)}, tc ${(add - gateAdd).toFixed(0)}), remove ${del.toFixed(0)} ms (gate ${gateDel.toFixed(0)}, tc ${(del - gateDel).toFixed(0)})`);
+  say(
+    `${c.name}: 500 guests with shaping in one batch: add ${add.toFixed(0)} ms (gate ${gateAdd.toFixed(0)}, tc ${(add - gateAdd).toFixed(0)}), remove ${del.toFixed(0)} ms (gate ${gateDel.toFixed(0)}, tc ${(del - gateDel).toFixed(0)})`,
+  );
   await gate.ensure(POLICY, grants(1000), []);
   const reads: number[] = [];
-  for (let i = 0; i < 30; i++) { t0 = now(); await gate.readCounters(); reads.push(now() - t0); }
+  for (let i = 0; i < 30; i++) {
+    t0 = now();
+    await gate.readCounters();
+    reads.push(now() - t0);
+  }
   const reader = gate instanceof NftablesGate ? `${gate.counters.kind} reader` : 'iptables-save -c x2';
   say(`${c.name}: counter read with 1,000 sessions (${reader}), ms: ${summary(reads)}`);
   await gate.remove();
@@ -58,7 +69,7 @@ async function batches(c: Candidate, ns: string): Promise<void> {
 
 /** Auth latency and the agent's poll, as bench/gate.ts measures them. */
 async function agent(c: Candidate): Promise<void> {
-  const bed = await tb.up({ id: ID, clients: 1 });
+  const bed = await tb.up({ id: ID, clients: 1, fakeGuests: true });
   try {
     const c1 = bed.clients[0]!;
     await batches(c, bed.router.ns);
@@ -91,7 +102,10 @@ async function agent(c: Candidate): Promise<void> {
     let last = -1;
     while (walls.length < 20) {
       const st = (await call(sock, { cmd: 'status' })) as { gate: { lastPollAt: number; lastPollMs: number } };
-      if (st.gate.lastPollAt !== last) { if (last !== -1) walls.push(st.gate.lastPollMs); last = st.gate.lastPollAt; }
+      if (st.gate.lastPollAt !== last) {
+        if (last !== -1) walls.push(st.gate.lastPollMs);
+        last = st.gate.lastPollAt;
+      }
       await sleep(100);
     }
     say(`${c.name}: agent poll with 1,001 sessions (counters read + metered + limits), wall ms: ${summary(walls)}`);

@@ -6,12 +6,16 @@
 import { isDeepStrictEqual } from 'node:util';
 import { NativeCounterReader, NftCounterReader, TREE_NATIVE_READER } from '../agent/src/gate/counter-reader.js';
 import { renderAddCounters, renderGrantElements, renderStatic } from '../agent/src/gate/nft-script.js';
-import { runCommand, type CommandRunner } from '../agent/src/kernel/run.js';
+import { runProcess, type CommandRunner } from '../agent/src/kernel/run.js';
 
 function render(n: number): string {
   const policy = {
-    guestInterface: 'br-guest', portalPort: 8088,
-    walled4: ['198.51.100.7'], walled6: [], blocked4: ['10.0.0.0/8', '192.168.0.0/16'], blocked6: ['fc00::/7'],
+    guestInterface: 'br-guest',
+    portalPort: 8088,
+    walled4: ['198.51.100.7'],
+    walled6: [],
+    blocked4: ['10.0.0.0/8', '192.168.0.0/16'],
+    blocked6: ['fc00::/7'],
   };
   const lines: string[] = [];
   for (let id = 1; id <= n; id++) {
@@ -24,7 +28,7 @@ function render(n: number): string {
 }
 
 async function check(ns: string): Promise<void> {
-  const runner: CommandRunner = { run: (argv, input) => runCommand(['nsenter', `--net=/run/netns/${ns}`, ...argv], input) };
+  const runner: CommandRunner = { run: (argv, input) => runProcess(['nsenter', `--net=/run/netns/${ns}`, ...argv], input) };
   const native = await new NativeCounterReader(runner, TREE_NATIVE_READER).read();
   const nft = await new NftCounterReader(runner).read();
   if (!native || !isDeepStrictEqual(native, nft)) throw new Error('native reader and nft disagree');

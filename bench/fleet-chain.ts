@@ -1,10 +1,11 @@
-import { sc, wallet } from '@cityofzion/neon-js';
-import { account, bytesParam, call, intParam, type Account, type QlinkClient } from '../gateway/src/chain/index.js';
+import { wallet } from '@cityofzion/neon-js';
+import { account, calls, registerRouterArgs, type Account, type QlinkClient } from '../chain/src/index.js';
 
 /**
- * registerRouter needs the owner's and the router's witness; a NEO N3
- * transaction carries at most 16 signers, so one transaction registers the
- * owner's 15 routers at most (one script, one call each).
+ * registerRouter takes the owner's witness and the router's signed claim
+ * (chain/src/client.ts), so one transaction signed by the owner alone
+ * registers many routers; 15 a transaction keeps each one's script small and
+ * the transactions sent side by side.
  */
 export const ROUTERS_PER_TX = 15;
 
@@ -24,11 +25,17 @@ export async function registerFleet(client: QlinkClient, owner: Account, n: numb
   const routers = Array.from({ length: n }, () => account(wallet.generatePrivateKey()));
   const groups: Account[][] = [];
   for (let i = 0; i < n; i += ROUTERS_PER_TX) groups.push(routers.slice(i, i + ROUTERS_PER_TX));
-  const results = await Promise.all(groups.map((g) => {
-    const script = g.map((r) => call(client.config.contract, 'registerRouter',
-      [sc.ContractParam.hash160(owner.address), bytesParam(r.publicKey), intParam(1000n), intParam(50n)])).join('');
-    return client.run(script, [owner, ...g]);
-  }));
+  const results = await Promise.all(
+    groups.map((g) => {
+      const ownerHash = `0x${owner.scriptHash}`;
+      const until = BigInt(Date.now() + 3_600_000);
+      const script = calls(
+        client.config.contract,
+        g.map((r) => ['registerRouter', registerRouterArgs(ownerHash, r.publicKey, until, client.claim(r, ownerHash, until))]),
+      );
+      return client.run(script, [owner]);
+    }),
+  );
   let fees = 0n;
   for (const r of results) {
     if (r.vmstate !== 'HALT') throw new Error(`router registration ${r.txid} faulted: ${r.exception ?? ''}`);

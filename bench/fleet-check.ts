@@ -1,4 +1,4 @@
-import type { GatewayStore } from '../gateway/src/store/store.js';
+import type { IngestStore, ReportStore } from '../gateway/src/store/store.js';
 import type { SimRouter } from '../test/gateway-sim.js';
 
 /**
@@ -8,22 +8,25 @@ import type { SimRouter } from '../test/gateway-sim.js';
  * holds its whole chain; the totals then leave no room for an extra row.
  * Returns the problems found (none: all held).
  */
-export async function checkExactlyOnce(store: GatewayStore, routers: SimRouter[]): Promise<{ problems: string[]; batches: number; records: number }> {
+export async function checkExactlyOnce(
+  store: { ingest: IngestStore; reports: ReportStore },
+  routers: SimRouter[],
+): Promise<{ problems: string[]; batches: number; records: number }> {
   const problems: string[] = [];
   let batches = 0;
   let records = 0;
   for (const r of routers) {
     batches += r.seq;
     records += r.nextRecord - 1;
-    const head = await store.head(r.address);
+    const head = await store.ingest.head(r.address);
     if (head?.seq !== r.seq || head.hash !== r.prev || head.lastRecord !== r.nextRecord - 1) {
       problems.push(`router ${r.address}: head ${JSON.stringify(head)}, sent up to seq ${r.seq}`);
     }
   }
-  const t = await store.totals();
+  const t = await store.reports.totals();
   if (t.batches !== batches) problems.push(`${t.batches} batches stored, ${batches} sent`);
   if (t.records !== records) problems.push(`${t.records} records stored, ${records} sent`);
-  const open = [...await store.anomalies({ status: 'held' }), ...await store.anomalies({ status: 'reported' })];
+  const open = [...(await store.reports.anomalies({ status: 'held' })), ...(await store.reports.anomalies({ status: 'reported' }))];
   for (const a of open.slice(0, 5)) problems.push(`anomaly ${a.kind} ${a.status} at ${a.router} seq ${a.seq}: ${a.detail}`);
   if (open.length > 5) problems.push(`… ${open.length - 5} more anomalies`);
   return { problems, batches, records };

@@ -2,11 +2,13 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { privateKeyFromHex, type Account, type ChainConfig } from '../gateway/src/chain/index.js';
-import type { GatewayStore } from '../gateway/src/store/store.js';
-import type { Deployment } from '../agent/src/usage/format.js';
+import type { Deployment } from '../protocol/src/index.js';
+import { privateKeyFromHex } from '../protocol/src/node/index.js';
+import type { Account, ChainConfig } from '../chain/src/index.js';
+import type { GatewayStores } from '../gateway/src/store/store.js';
 import { SimRouter } from '../test/gateway-sim.js';
-import { Broker, freePort } from '../test/helpers/mosquitto.js';
+import { freePort } from '../test/helpers/mosquitto.js';
+import { TlsBroker } from '../test/helpers/tls-broker.js';
 import { checkExactlyOnce } from './fleet-check.js';
 import { startGateways, type GatewayProcess } from './fleet-gateways.js';
 import type { PhaseResult } from './fleet-report.js';
@@ -16,7 +18,10 @@ import { cpuMs } from './lib.js';
 import { cpuMeter, peakRssMb, treeCpuMs } from './proc-stats.js';
 
 const LAG_RESOLUTION_MS = 10;
-const cpuOf = (m: ReturnType<typeof cpuMeter>) => { const r = m.read(); return { cpu: r.percent, cpuMs: r.ms }; };
+const cpuOf = (m: ReturnType<typeof cpuMeter>) => {
+  const r = m.read();
+  return { cpu: r.percent, cpuMs: r.ms };
+};
 
 export interface PhaseSetup {
   name: string;
@@ -24,7 +29,7 @@ export interface PhaseSetup {
   gateways: number;
   store: { sqlite: string } | { postgres: string };
   /** Opens the same store from the bench, for the exactly-once check after the gateways stopped. */
-  openStore(): Promise<GatewayStore>;
+  openStore(): Promise<GatewayStores>;
   chain: ChainConfig;
   chainPid: number;
   postgresPid: number | null;
@@ -51,17 +56,34 @@ export async function runPhase(p: PhaseSetup, log: (s: string) => void): Promise
   const brokerLog = join(p.dir, 'mosquitto.log');
   writeFileSync(brokerLog, '');
   chmodSync(brokerLog, 0o666);
-  const brokerConf = `log_dest file ${brokerLog}\n${p.brokerNagle ? '' : 'set_tcp_nodelay true\n'}`;
-  const broker = new Broker(await freePort(), join(p.dir, 'mosquitto.conf'), brokerConf);
+  // As production runs it (docs/broker/): TLS, a fleet-CA certificate per router and per gateway, the ACL.
+  const users = Array.from({ length: p.gateways }, (_, i) => `bench-gw${i + 1}`);
+  const broker = new TlsBroker(join(p.dir, 'broker'), await freePort(), users, { nodelay: !p.brokerNagle, extra: `log_dest file ${brokerLog}`, audit: false });
   await broker.start();
-  const killBroker = () => { try { process.kill(broker.pid!); } catch { /* gone */ } };
+  const gatewayTls = await Promise.all(users.map((u) => broker.gatewayTls(u)));
+  const killBroker = () => {
+    try {
+      process.kill(broker.pid!);
+    } catch {
+      /* gone */
+    }
+  };
   process.once('exit', killBroker);
   const fleet: FleetRouter[] = [];
   let gws: GatewayProcess[] = [];
   try {
-    gws = await startGateways(p.gateways, { dir: p.dir, broker: broker.url, store: p.store, chain: p.chain });
+    gws = await startGateways(p.gateways, {
+      dir: p.dir,
+      broker: broker.url,
+      store: p.store,
+      chain: p.chain,
+      tls: gatewayTls.map((t, i) => ({ ...t, user: users[i]! })),
+    });
     log(`${p.name}: ${gws.map((g) => `${g.name} pid ${g.pid}`).join(', ')}, broker pid ${broker.pid}`);
-    for (const a of p.routers) fleet.push(new FleetRouter(new SimRouter(privateKeyFromHex(a.privateKey), p.deployment), broker.url, p.window));
+    for (const [i, a] of p.routers.entries()) {
+      const key = privateKeyFromHex(a.privateKey);
+      fleet.push(new FleetRouter(new SimRouter(key, p.deployment), broker.url, p.window, await broker.routerTls(key, `r${i}`)));
+    }
     const c0 = performance.now();
     await connectFleet(fleet);
     const connectMs = performance.now() - c0;
@@ -72,7 +94,10 @@ export async function runPhase(p: PhaseSetup, log: (s: string) => void): Promise
       broker: cpuMeter(() => cpuMs(broker.pid!)),
       chain: cpuMeter(() => cpuMs(p.chainPid)),
       postgres: p.postgresPid === null ? null : cpuMeter(() => treeCpuMs(p.postgresPid!)),
-      generator: cpuMeter(() => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }),
+      generator: cpuMeter(() => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1000;
+      }),
     };
     const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
     for (const m of [...meters.gateways, meters.broker, meters.chain, meters.postgres, meters.generator]) m?.start();
@@ -91,14 +116,29 @@ export async function runPhase(p: PhaseSetup, log: (s: string) => void): Promise
     };
     await Promise.all(fleet.map((r) => r.end()));
     await Promise.all(gws.map((g) => g.stop()));
-    const brokerDrops = readFileSync(brokerLog, 'utf8').split('\n').filter((l) => l.includes('messages are being dropped')).length;
+    const brokerDrops = readFileSync(brokerLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('messages are being dropped')).length;
     const store = await p.openStore();
     try {
-      const check = await checkExactlyOnce(store, fleet.map((r) => r.sim));
-      const resolvedGaps = (await store.anomalies({ status: 'resolved', limit: 1_000_000 })).filter((a) => a.kind === 'gap').length;
+      const check = await checkExactlyOnce(
+        store,
+        fleet.map((r) => r.sim),
+      );
+      const resolvedGaps = (await store.reports.anomalies({ status: 'resolved', limit: 1_000_000 })).filter((a) => a.kind === 'gap').length;
       return {
-        name: p.name, routers: fleet.length, ...result, connectMs, warmUp: warm, sealed: run.sealed, missing: run.missing, ms: run.ms,
-        tally: run.tally, brokerDrops, offeredPerS: fleet.length / (p.load.intervalMs / 1000), stored: { ...check, resolvedGaps },
+        name: p.name,
+        routers: fleet.length,
+        ...result,
+        connectMs,
+        warmUp: warm,
+        sealed: run.sealed,
+        missing: run.missing,
+        ms: run.ms,
+        tally: run.tally,
+        brokerDrops,
+        offeredPerS: fleet.length / (p.load.intervalMs / 1000),
+        stored: { ...check, resolvedGaps },
       };
     } finally {
       await store.close();

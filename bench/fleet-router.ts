@@ -1,8 +1,9 @@
 import { connectAsync, type MqttClient } from 'mqtt';
-import { parseConfig } from '../agent/src/config.js';
-import { clientOptions, topics } from '../agent/src/uplink/link.js';
-import { ackSchema } from '../agent/src/usage/wire.js';
+import { parseConfig } from '../agent/src/config/schema.js';
+import { clientOptions } from '../agent/src/uplink/link.js';
+import { ackSchema, routerTopics } from '../protocol/src/index.js';
 import type { SimRouter } from '../test/gateway-sim.js';
+import { TEST_GATEWAY_KEY } from '../test/helpers/gateway-key.js';
 
 /** What a fleet saw; one tally for the warm-up, another for the measured run. */
 export interface Tally {
@@ -21,10 +22,23 @@ export interface Tally {
 }
 
 export const newTally = (): Tally => ({
-  sent: 0, acked: 0, recordsAcked: 0, latencies: [], duplicateAcks: 0, strayAcks: 0, publishErrors: 0, resent: 0, lastAckAt: 0,
+  sent: 0,
+  acked: 0,
+  recordsAcked: 0,
+  latencies: [],
+  duplicateAcks: 0,
+  strayAcks: 0,
+  publishErrors: 0,
+  resent: 0,
+  lastAckAt: 0,
 });
 
-interface Outgoing { seq: number; payload: Buffer; records: number; at: number }
+interface Outgoing {
+  seq: number;
+  payload: Buffer;
+  records: number;
+  at: number;
+}
 
 /**
  * One simulated router speaking the agent's protocol: the agent's own MQTT
@@ -40,12 +54,20 @@ export class FleetRouter {
   #client: MqttClient | undefined;
   #sentUpTo = 0;
 
-  constructor(readonly sim: SimRouter, private readonly url: string, private readonly window: number) {
-    this.#topics = topics(sim.address);
+  constructor(
+    readonly sim: SimRouter,
+    private readonly url: string,
+    private readonly window: number,
+    private readonly tls: { ca: string; cert: string; key: string },
+  ) {
+    this.#topics = routerTopics(sim.address);
   }
 
   async connect(): Promise<void> {
-    const uplink = parseConfig({ chain: this.sim.d, uplink: { url: this.url } }).uplink!;
+    const uplink = parseConfig({
+      chain: this.sim.d,
+      uplink: { gatewayKey: TEST_GATEWAY_KEY, url: this.url, caFile: this.tls.ca, certFile: this.tls.cert, keyFile: this.tls.key },
+    }).uplink!;
     const c = await connectAsync(this.url, clientOptions(uplink, this.sim.address));
     this.#client = c;
     c.on('message', (_topic, payload) => this.#onAck(payload));
@@ -88,7 +110,9 @@ export class FleetRouter {
 
   #publish(e: Outgoing): void {
     e.at = performance.now();
-    this.#client!.publish(this.#topics.usage, e.payload, { qos: 1 }, (err) => { if (err) this.tally.publishErrors++; });
+    this.#client!.publish(this.#topics.usage, e.payload, { qos: 1 }, (err) => {
+      if (err) this.tally.publishErrors++;
+    });
   }
 
   #onAck(payload: Buffer): void {

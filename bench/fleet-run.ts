@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FleetRouter, newTally, type Tally } from './fleet-router.js';
+import { type FleetRouter, newTally, type Tally } from './fleet-router.js';
 
 export interface LoadOptions {
   /** Each router seals a batch this often. */
@@ -61,14 +61,16 @@ export async function runLoad(fleet: FleetRouter[], o: LoadOptions): Promise<{ t
   const t0 = performance.now();
   const end = t0 + o.seconds * 1000;
   let sealed = 0;
-  await Promise.all(fleet.map(async (r, i) => {
-    for (let at = t0 + (i / fleet.length) * o.intervalMs; at < end; at += o.intervalMs) {
-      const wait = at - performance.now();
-      if (wait > 0) await sleep(wait);
-      r.seal(o.records);
-      sealed++;
-    }
-  }));
+  await Promise.all(
+    fleet.map(async (r, i) => {
+      for (let at = t0 + (i / fleet.length) * o.intervalMs; at < end; at += o.intervalMs) {
+        const wait = at - performance.now();
+        if (wait > 0) await sleep(wait);
+        r.seal(o.records);
+        sealed++;
+      }
+    }),
+  );
   const deadline = performance.now() + o.drainMs;
   while (pending(fleet) && performance.now() < deadline) await sleep(20);
   const tally = total(fleet.map((r) => r.tally));

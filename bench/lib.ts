@@ -13,7 +13,7 @@ export function summary(values: number[], digits = 1): string {
   return `p50 ${percentile(s, 50).toFixed(digits)} / p99 ${percentile(s, 99).toFixed(digits)} / max ${s[s.length - 1]!.toFixed(digits)}`;
 }
 
-/** Fake guests for the agent's lease file: locally administered MACs, one per address. */
+/** Fake guests for the agent's lease file: locally administered MACs, one per address, in the testbed's second guest subnet (10.251.0.0/16, NET.fakeGuests4). */
 export function fakeLeases(n: number, expiry: number): string[] {
   return Array.from({ length: n }, (_, i) => {
     const mac = `02:10:00:00:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
@@ -48,13 +48,34 @@ export function cpuMs(pid: number): number {
  * first datagram forwarded at or after `t` (epoch ms, one clock for every namespace).
  */
 export function udpArrivals(tb: typeof import('../scripts/lib/testbed/index.js'), id: string, guest: string, upstream: string) {
-  const rx = tb.spawn(id, 'upstream', ['node', '-e', `const s=require('dgram').createSocket('udp4');s.on('message',()=>process.stdout.write((performance.timeOrigin+performance.now()).toFixed(3)+'\\n'));s.bind(9000)`]);
-  const tx = tb.spawn(id, guest, ['node', '-e', `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(16);setInterval(()=>s.send(b,9000,'${upstream}',()=>{}),1)`]);
+  const rx = tb.spawn(id, 'upstream', [
+    'node',
+    '-e',
+    `const s=require('dgram').createSocket('udp4');s.on('message',()=>process.stdout.write((performance.timeOrigin+performance.now()).toFixed(3)+'\\n'));s.bind(9000)`,
+  ]);
+  const tx = tb.spawn(id, guest, [
+    'node',
+    '-e',
+    `const s=require('dgram').createSocket('udp4');const b=Buffer.alloc(16);setInterval(()=>s.send(b,9000,'${upstream}',()=>{}),1)`,
+  ]);
   let waiter: ((t: number) => void) | null = null;
   let since = Infinity;
-  createInterface({ input: rx.stdout! }).on('line', (l) => { const t = Number(l); if (waiter && t >= since) { waiter(t); waiter = null; } });
+  createInterface({ input: rx.stdout! }).on('line', (l) => {
+    const t = Number(l);
+    if (waiter && t >= since) {
+      waiter(t);
+      waiter = null;
+    }
+  });
   return {
-    firstAfter: (t0: number) => new Promise<number>((r) => { since = t0; waiter = r; }),
-    stop: () => { tx.kill(); rx.kill(); },
+    firstAfter: (t0: number) =>
+      new Promise<number>((r) => {
+        since = t0;
+        waiter = r;
+      }),
+    stop: () => {
+      tx.kill();
+      rx.kill();
+    },
   };
 }

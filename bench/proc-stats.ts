@@ -14,7 +14,12 @@ export function descendants(root: number): number[] {
     }
   }
   const out: number[] = [];
-  const walk = (p: number) => { for (const c of children.get(p) ?? []) { out.push(c); walk(c); } };
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
   walk(root);
   return out;
 }
@@ -46,7 +51,10 @@ export function cpuMeter(read: () => number): { start(): void; read(): { ms: num
   let cpu0 = 0;
   let t0 = 0;
   return {
-    start() { cpu0 = read(); t0 = performance.now(); },
+    start() {
+      cpu0 = read();
+      t0 = performance.now();
+    },
     read() {
       const ms = read() - cpu0;
       return { ms, percent: (ms / (performance.now() - t0)) * 100 };

@@ -18,17 +18,23 @@ const insert = db.prepare(`INSERT INTO usage_records (session_id, channel_id, st
   VALUES (?, NULL, ?, ?, ?, ?, 60, 0)`);
 
 const t0 = performance.now();
-db.transaction(() => { for (let i = 0; i < total; i++) insert.run(1 + (i % 500), i * 1000, i * 1000 + 60_000, 123_456 + i, 7_890 + i); })();
+db.transaction(() => {
+  for (let i = 0; i < total; i++) insert.run(1 + (i % 500), i * 1000, i * 1000 + 60_000, 123_456 + i, 7_890 + i);
+});
 const t1 = performance.now();
 const batches = batcher.sealAll(Date.now(), perBatch);
 const t2 = performance.now();
 const wire = (db.prepare('SELECT avg(length(payload)) AS n FROM usage_outbox').get() as { n: number }).n;
-console.log(JSON.stringify({
-  records: total, perBatch, batches,
-  storeRecordsPerS: Math.round(total / ((t1 - t0) / 1000)),
-  sealRecordsPerS: Math.round(total / ((t2 - t1) / 1000)),
-  endToEndRecordsPerS: Math.round(total / ((t2 - t0) / 1000)),
-  wireBytesPer1000Records: Math.round((wire / perBatch) * 1000),
-}));
+console.log(
+  JSON.stringify({
+    records: total,
+    perBatch,
+    batches,
+    storeRecordsPerS: Math.round(total / ((t1 - t0) / 1000)),
+    sealRecordsPerS: Math.round(total / ((t2 - t1) / 1000)),
+    endToEndRecordsPerS: Math.round(total / ((t2 - t0) / 1000)),
+    wireBytesPer1000Records: Math.round((wire / perBatch) * 1000),
+  }),
+);
 db.close();
 rmSync(dir, { recursive: true, force: true });

@@ -12,13 +12,20 @@ const out = join(here, '../dist/captive-portal');
 const LIMIT = 100 * 1024;
 
 const js = await build({
-  entryPoints: [join(here, 'src/app.ts')], bundle: true, minify: true, format: 'iife', target: 'es2020',
-  write: false, legalComments: 'none',
+  entryPoints: [join(here, 'src/app.ts')],
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: 'es2020',
+  write: false,
+  legalComments: 'none',
 });
 const script = js.outputFiles[0].text.replace(/<\/script/gi, '<\\/script');
 const style = (await build({ entryPoints: [join(here, 'src/style.css')], bundle: true, minify: true, write: false })).outputFiles[0].text.trim();
 const hash = (s) => `sha256-${createHash('sha256').update(s).digest('base64')}`;
-const html = readFileSync(join(here, 'src/portal.html'), 'utf8').replace('/*STYLE*/', () => style).replace('/*SCRIPT*/', () => script);
+const html = readFileSync(join(here, 'src/portal.html'), 'utf8')
+  .replace('/*STYLE*/', () => style)
+  .replace('/*SCRIPT*/', () => script);
 const bytes = Buffer.byteLength(html);
 if (bytes > LIMIT) throw new Error(`portal.html is ${bytes} bytes, over ${LIMIT}`);
 mkdirSync(out, { recursive: true });

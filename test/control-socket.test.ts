@@ -17,8 +17,14 @@ function raw(payload: string | Buffer, lines = 1): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const s = connect(path);
     let buf = '';
-    const done = () => { s.destroy(); resolve(buf.split('\n').filter(Boolean)); };
-    s.on('data', (d) => { buf += d; if (buf.split('\n').filter(Boolean).length >= lines) done(); });
+    const done = () => {
+      s.destroy();
+      resolve(buf.split('\n').filter(Boolean));
+    };
+    s.on('data', (d) => {
+      buf += d;
+      if (buf.split('\n').filter(Boolean).length >= lines) done();
+    });
     s.on('close', done);
     s.on('error', reject);
     s.write(payload);
@@ -26,11 +32,15 @@ function raw(payload: string | Buffer, lines = 1): Promise<string[]> {
 }
 
 t.test('control socket', async (t) => {
-  const server = await startControlServer(path, async (req) => {
-    if (req.cmd === 'deauth') throw new UserError(`guest ${req.guest} has no session`);
-    if (req.cmd === 'auth') throw new Error('disk on fire');
-    return { cmd: req.cmd };
-  }, createLogger('silent'));
+  const server = await startControlServer(
+    path,
+    async (req) => {
+      if (req.cmd === 'deauth') throw new UserError(`guest ${req.guest} has no session`);
+      if (req.cmd === 'auth') throw new Error('disk on fire');
+      return { cmd: req.cmd };
+    },
+    createLogger('silent'),
+  );
   t.teardown(() => closeControlServer(server, path));
 
   t.equal(statSync(path).mode & 0o777, 0o600, 'only root may open it');
@@ -45,7 +55,11 @@ t.test('control socket', async (t) => {
   t.match((await raw('{"cmd":"deauth","guest":"aa"}\n'))[0], /"error":"guest aa has no session"/);
   t.match((await raw('{"cmd":"auth","guest":"aa"}\n'))[0], /internal error: disk on fire/);
   const two = await raw('{"cmd":"status"}\n{"cmd":"clients"}\n', 2);
-  t.same(two.map((l) => JSON.parse(l).result.cmd), ['status', 'clients'], 'answers in order on one connection');
+  t.same(
+    two.map((l) => JSON.parse(l).result.cmd),
+    ['status', 'clients'],
+    'answers in order on one connection',
+  );
   t.same(await callDaemon(path, { cmd: 'clients' }), { ok: true, result: { cmd: 'clients' } }, 'still serving');
 });
 

@@ -10,12 +10,13 @@ import { nsPattern } from '../scripts/lib/testbed/paths.js';
 // never meets a developer's.
 
 /** The testbed's namespaces and the system's working directory, if any survived. */
-const leftovers = (id: string): string[] => [
-  ...listNamespaces(nsPattern(id)),
-  ...readdirSync(tmpdir()).filter((d) => d.startsWith(`qlink-system-${id}-`)),
-];
+const leftovers = (id: string): string[] => [...listNamespaces(nsPattern(id)), ...readdirSync(tmpdir()).filter((d) => d.startsWith(`qlink-system-${id}-`))];
 
-interface Run { code: number | null; signal: string | null; out: string }
+interface Run {
+  code: number | null;
+  signal: string | null;
+  out: string;
+}
 
 function demo(args: string[], onOutput?: (out: string, kill: (s: NodeJS.Signals) => void) => void): Promise<Run> {
   return new Promise((resolve) => {
@@ -44,17 +45,26 @@ t.test('the demo plays the day and its numbers agree with the chain', async (t) 
   }
   saw('c1 ran out of deposit mid-download', /c1: stopped after [\d.]+ MB: the router held it/);
   saw('c1 topped up and was let back in', /c1 tops up[\s\S]*c1 is online again/);
-  saw('the measured rate is told against the plan\'s', /c1: finished; [\d.]+ MB at [\d.]+ Mbit\/s \(plan: 8\.00 Mbit\/s\)/);
+  saw("the measured rate is told against the plan's", /c1: finished; [\d.]+ MB at [\d.]+ Mbit\/s \(plan: 8\.00 Mbit\/s\)/);
   saw('c2 logged out', /c2 logged out after using/);
-  saw('c3\'s session ended on the idle timeout', /c3 is held again/);
+  saw("c3's session ended on the idle timeout", /c3 is held again/);
   saw('usage batches reached the gateway', /the gateway has stored [1-9]\d* signed usage batches/);
   saw('settlement transactions are told with their hashes', /settlement tx 0x[0-9a-f]{64} is in a block: paid the owner/);
-  saw('the owner\'s earnings are printed', /the owner earned [\d.]+ GAS/);
-  saw('the owner\'s page answers from this machine', /the owner's page at the gateway answers HTTP 200/);
+  saw('settlement rounds are anchored', /is in a block: [^\n]*anchored settlement round \d+ \(one root over the usage batches/);
+  saw(
+    "a batch's inclusion proof is checked against the chain",
+    /batch \d+ \(of \d+\): the gateway's inclusion proof, checked against the chain: ✓ leaf \d+ of \d+ in round \d+/,
+  );
+  saw("the owner's earnings are printed", /the owner earned [\d.]+ GAS/);
+  saw("the owner's page answers from this machine", /the owner's page at the gateway answers HTTP 200/);
   saw('where to look', /the owner's page\s+http:\/\/198\.18\.\d+\.\d+:8480\/owner\?owner=N/);
   const checks = r.out.split('\n').filter((l) => /^\s+[✓✗] /.test(l));
   t.ok(checks.length >= 6, `${checks.length} checks printed`);
-  t.same(checks.filter((l) => l.includes('✗')), [], 'every check holds');
+  t.same(
+    checks.filter((l) => l.includes('✗')),
+    [],
+    'every check holds',
+  );
   saw('the agreement is printed', /all the numbers agree with the chain/);
   t.same(leftovers(id), [], 'nothing left behind');
 });

@@ -9,16 +9,30 @@ import t from 'tap';
 const ROOT = join(import.meta.dirname, '..', '..');
 
 t.test('scripts/faults: every check holds through the faults', async (t) => {
-  const child = spawn(join(ROOT, 'scripts', 'faults'), ['--id', 'faults'], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(join(ROOT, 'scripts', 'faults'), ['--id', 'faults'], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   // Timed out or interrupted: SIGTERM lets the suite take its testbed and chain down.
-  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM'); });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
   let out = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   t.comment(out.trimEnd());
   const checks = [...out.matchAll(/^([✓✗]) \((\d)\) (.*)$/gm)];
-  t.same(checks.map((m) => m[2]), ['1', '2', '3', '4'], 'the four checks were printed');
+  t.same(
+    checks.map((m) => m[2]),
+    ['1', '2', '3', '4'],
+    'the four checks were printed',
+  );
   for (const [, mark, n, title] of checks) t.equal(mark, '✓', `(${n}) ${title}`);
   t.equal(code, 0, 'scripts/faults exits 0');
 });

@@ -31,7 +31,7 @@ t.test('auth lets a guest through and metering adds its bytes', async (t) => {
 });
 
 t.test('deauth meters the last bytes, ends the session and drops its counters', async (t) => {
-  const { sessions, gate, gk } = setup();
+  const { gate, gk } = setup();
   await gk.start();
   const s = await gk.auth(A, { endsAt: null, quotaBytes: null });
   gate.traffic(A, 777, 33);

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,15 +7,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import t from 'tap';
-import { statusSchema } from '../agent/src/telemetry/status.js';
-import { offlineStatus } from '../agent/src/uplink/link.js';
-import type { Batch } from '../agent/src/usage/wire.js';
+import { type Batch, offlineStatus, routerTopics, statusSchema, walletSignedMessage } from '../protocol/src/index.js';
+import { newKeyPair, privateKeyFromHex, privateKeyHex, signP256 } from '../protocol/src/node/index.js';
 import { gas } from '../gateway/src/api/owner/format.js';
-import { account, newKeyPair, privateKeyFromHex, privateKeyHex } from '../gateway/src/chain/index.js';
+import { account } from '../chain/src/index.js';
 import { gatewayConfigSchema } from '../gateway/src/config.js';
 import { startGateway } from '../gateway/src/main.js';
 import { openSqliteStore } from '../gateway/src/store/sqlite.js';
 import { GAS, settleFixture } from './gateway-settle-fixture.js';
+import { TEST_PLANS } from './helpers/plans.js';
 import { routerClient, SimRouter } from './gateway-sim.js';
 import { Broker, freePort, until } from './helpers/mosquitto.js';
 import { CHROMIUM_ARGS } from './portal-browser.js';
@@ -27,6 +28,7 @@ const SHOTS = 'test-output/screenshots';
 mkdirSync(SHOTS, { recursive: true });
 const DAY = 86_400_000;
 const COST = 500_000; // 0.005 GAS a record
+const OPERATOR_TOKEN = 'operator-token-of-the-owner-page-test';
 
 const f = await settleFixture();
 t.teardown(() => f.chain.stop());
@@ -41,9 +43,9 @@ t.teardown(() => broker.stop());
 const [owner, spare] = [f.w('owner'), f.w('spare')];
 const router2 = f.w('router2');
 const router3 = account(privateKeyHex(newKeyPair().privateKey));
-await f.client.registerRouter(owner, router2, 1000n, 50n);
-await f.client.registerRouter(spare, router3, 1000n, 50n);
-const deployment = { networkMagic: state.magic, contract: state.contract.toLowerCase() };
+await f.client.registerRouter(owner, router2); // plan 1 of the owner is on chain already (router1's registration)
+await f.client.registerRouter(spare, router3, TEST_PLANS);
+const deployment = { networkMagic: state.networkMagic, contract: state.contract.toLowerCase() };
 const r1 = f.router;
 const r2 = new SimRouter(privateKeyFromHex(router2.privateKey), deployment);
 const r3 = new SimRouter(privateKeyFromHex(router3.privateKey), deployment);
@@ -53,9 +55,9 @@ const db = join(dir, 'gateway.db');
 const config = gatewayConfigSchema.parse({
   broker: { url: broker.url, clientId: 'gw-owner-page' },
   store: { sqlite: db },
-  chain: { rpc: state.rpc, magic: state.magic, contract: state.contract },
-  api: { port: await freePort(), host: '127.0.0.1' },
-  settlement: { wif: f.w('gateway').WIF, intervalMs: 1000, checkMs: 500 },
+  chain: { rpc: state.rpc, networkMagic: state.networkMagic, contract: state.contract },
+  api: { port: await freePort(), host: '127.0.0.1', token: OPERATOR_TOKEN },
+  settlement: { wif: f.w('gateway').WIF, intervalMs: 1000, roundIntervalMs: 1000, checkMs: 500 },
   log: { level: process.env.QLINK_TEST_LOG ?? 'silent' },
 });
 const gw = await startGateway(config, pino({ level: config.log.level }));
@@ -65,18 +67,29 @@ const books = await openSqliteStore(db); // a second connection, to wait on the 
 t.teardown(() => books.close());
 
 const clients = await Promise.all([r1, r2, r3].map((r) => routerClient(broker.url, r)));
-t.teardown(async () => { for (const c of clients) await c.end(); });
-const [c1, c2, c3] = clients as [typeof clients[number], typeof clients[number], typeof clients[number]];
+t.teardown(async () => {
+  for (const c of clients) await c.end();
+});
+const [c1, c2, c3] = clients as [(typeof clients)[number], (typeof clients)[number], (typeof clients)[number]];
 
 /** A batch of two records on day `d` back, each costing COST and carrying the channel's cumulative voucher. */
 const paid = new Map<number, number>();
 function dayBatch(r: SimRouter, d: number, ch: typeof chA | null, seq?: number): Batch {
-  const at = Date.now() - d * DAY - 2 * 3_600_000;
+  // Noon of the day before day d: a batch's records never straddle midnight, whatever the hour the test runs.
+  const at = Math.floor(Date.now() / DAY) * DAY - d * DAY - DAY / 2;
   const records = r.records(2, ch?.id ?? null).map((x, i) => {
     const amount = ch ? (paid.get(ch.id) ?? 0) + COST : 0;
     if (ch) paid.set(ch.id, amount);
-    return { ...x, startMs: at + i * 600_000, endMs: at + i * 600_000 + 540_000, seconds: 540, bytesDown: (40 + ((d * 37 + i * 11) % 60)) * 4_000_000,
-      bytesUp: (3 + (d % 5)) * 1_000_000, cost: ch ? COST : 0, voucher: ch ? { amount, signature: ch.sign(amount) } : null };
+    return {
+      ...x,
+      startMs: at + i * 600_000,
+      endMs: at + i * 600_000 + 540_000,
+      seconds: 540,
+      bytesDown: (40 + ((d * 37 + i * 11) % 60)) * 4_000_000,
+      bytesUp: (3 + (d % 5)) * 1_000_000,
+      cost: ch ? COST : 0,
+      voucher: ch ? { amount, signature: ch.sign(amount) } : null,
+    };
   });
   return seq === undefined ? r.build(records) : r.build(records, { seq, advance: false });
 }
@@ -84,8 +97,13 @@ function dayBatch(r: SimRouter, d: number, ch: typeof chA | null, seq?: number):
 async function settled(what: string): Promise<void> {
   const end = Date.now() + 120_000;
   for (;;) {
-    const [v, b, p] = await Promise.all([books.vouchersToRedeem(10), books.batchesToAnchor(10), books.pendingRaw()]);
-    if (!v.length && !b.length && !p.length && (await books.transactions({ status: 'confirmed' })).length) return;
+    const [v, b, p, o] = await Promise.all([
+      books.settlement.vouchersToRedeem(10),
+      books.settlement.roundQueue(10),
+      books.settlement.pendingRaw(),
+      books.settlement.openRounds('0x' + f.w('gateway').scriptHash),
+    ]);
+    if (!v.length && !b.length && !p.length && !o.length && (await books.reports.transactions({ status: 'confirmed' })).length) return;
     if (Date.now() > end) throw new Error(`${what}: not settled (${v.length} vouchers, ${b.length} batches, ${p.length} pending)`);
     await sleep(500);
   }
@@ -106,32 +124,69 @@ await c2.send(dayBatch(r2, 0, chB, 4)); // batch 3 never comes: 4 is held
 await until('second acks', () => c1.acks.length === 10, 60_000);
 await settled('second settlement');
 const after = await ownerBalance();
-const txs = await books.transactions({});
+const txs = await books.reports.transactions({});
 
 // Statuses as the agent publishes them: retained, router2's is its last will.
 const { connectAsync } = await import('mqtt');
 const statusClient = await connectAsync(broker.url, { clientId: 'status-publisher' });
 t.teardown(() => statusClient.endAsync());
-const online = (r: SimRouter, guests: number) => JSON.stringify(statusSchema.parse({
-  v: 1, router: r.address, online: true, at: Date.now(), uptimeSeconds: 86_400, agentUptimeSeconds: 80_000, load: [0.2, 0.1, 0.1],
-  memory: { totalKb: 512_000, availableKb: 300_000, agentRssKb: 80_000 }, interfaces: {}, guests, sessions: guests, outbox: 0 }));
+const online = (r: SimRouter, guests: number) =>
+  JSON.stringify(
+    statusSchema.parse({
+      v: 1,
+      router: r.address,
+      online: true,
+      at: Date.now(),
+      uptimeSeconds: 86_400,
+      agentUptimeSeconds: 80_000,
+      load: [0.2, 0.1, 0.1],
+      memory: { totalKb: 512_000, availableKb: 300_000, agentRssKb: 80_000 },
+      interfaces: {},
+      guests,
+      sessions: guests,
+      outbox: 0,
+    }),
+  );
 await statusClient.publishAsync(`qlink/v1/${r1.address}/status`, online(r1, 2), { qos: 1, retain: true });
-await statusClient.publishAsync(`qlink/v1/${r2.address}/status`, offlineStatus(r2.address), { qos: 1, retain: true });
+await statusClient.publishAsync(routerTopics(r2.address).status, offlineStatus(r2.address), { qos: 1, retain: true });
 await statusClient.publishAsync(`qlink/v1/${r3.address}/status`, online(r3, 1), { qos: 1, retain: true });
-const routersJson = async () => ((await (await fetch(`${base}/routers`)).json()) as { routers: Array<{ address: string; status: unknown }> }).routers;
+const operator = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+const routersJson = async () =>
+  ((await (await fetch(`${base}/routers`, { headers: operator })).json()) as { routers: Array<{ address: string; status: unknown }> }).routers;
 for (let i = 0; i < 100 && (await routersJson()).filter((r) => r.status).length < 3; i++) await sleep(100);
 
 // Someone edits a record of router3's after it was anchored: the page must say so.
-await books.db.run('UPDATE records SET bytes_down = bytes_down * 2 WHERE router = ? AND id = 1', [r3.address]);
+const editor = new Database(db);
+editor.prepare('UPDATE records SET bytes_down = bytes_down * 2 WHERE router = ? AND id = 1').run(r3.address);
+editor.close();
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 t.teardown(() => browser.close());
 
-async function open(path: string, viewport: { width: number; height: number }) {
-  const page = await browser.newPage({ viewport });
+/** The owner logs in as the page's wallet button does: the wallet signs the gateway's challenge (signMessage's salted form). */
+async function ownerSession(): Promise<string> {
+  const { challenge } = (await (await fetch(`${base}/login/challenge?owner=${owner.address}`)).json()) as { challenge: string };
+  const salt = '00112233445566778899aabbccddeeff';
+  const signature = signP256(privateKeyFromHex(owner.privateKey), walletSignedMessage(salt, challenge)).toString('hex');
+  const r = await fetch(`${base}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ owner: owner.address, challenge, publicKey: owner.publicKey, salt, signature }),
+  });
+  if (r.status !== 200) throw new Error(`owner login: ${r.status} ${await r.text()}`);
+  return ((await r.json()) as { token: string }).token;
+}
+
+/** A page as the owner (logged in with the wallet) or as the operator (the bearer token) sees it. */
+async function open(path: string, viewport: { width: number; height: number }, as: 'owner' | 'operator' = 'owner') {
+  const context = await browser.newContext({ viewport, ...(as === 'operator' ? { extraHTTPHeaders: operator } : {}) });
+  if (as === 'owner') await context.addCookies([{ name: 'qlink_session', value: await ownerSession(), url: base }]);
+  const page = await context.newPage();
   const complaints: string[] = [];
   const requests: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') complaints.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') complaints.push(m.text());
+  });
   page.on('pageerror', (e) => complaints.push(e.message));
   page.on('request', (r) => requests.push(r.url()));
   const res = await page.goto(base + path);
@@ -148,7 +203,7 @@ async function cells(page: Page, table: number): Promise<Array<Record<string, st
   return out;
 }
 
-t.test('the owner\'s page on a laptop: routers, charts and the chain\'s own transactions', async (t) => {
+t.test("the owner's page on a laptop: routers, charts and the chain's own transactions", async (t) => {
   const ownerPath = `/owner?owner=${owner.address}`;
   const { page, res, complaints, requests } = await open(ownerPath, { width: 1366, height: 900 });
   t.teardown(() => page.close());
@@ -159,10 +214,31 @@ t.test('the owner\'s page on a laptop: routers, charts and the chain\'s own tran
   t.equal(await page.locator('h1').innerText(), 'Your Wi-Fi hotspots');
 
   const routers = await cells(page, 0);
-  t.equal(routers.length, 2, 'the owner\'s two routers, not the other owner\'s');
-  t.match(routers[0], { Router: r1.address, Status: 'Online', 'Guests now': '2', Batches: /^10\s+last #10$/, 'Batch chain': /Verified\s+batches 1–10/, Problems: 'none' });
-  t.match(routers[1], { Router: r2.address, Status: 'Offline', 'Guests now': '—', Batches: /^2\s+last #2$/, 'Batch chain': /Verified\s+batches 1–2/,
-    Problems: /Batch 4 held: an earlier batch has not arrived yet/ });
+  t.equal(routers.length, 2, "the owner's two routers, not the other owner's");
+  const newest = (await books.settlement.lastRound('0x' + f.w('gateway').scriptHash))!.round;
+  t.match(routers[0], {
+    Router: r1.address,
+    Status: 'Online',
+    'Guests now': '2',
+    Batches: /^10\s+last #10$/,
+    'Batch chain': /Verified\s+batches 1–10/,
+    'On chain': new RegExp(`^✔ Anchored round ${newest} batches to #10`),
+    Problems: 'none',
+  });
+  t.match(routers[1], {
+    Router: r2.address,
+    Status: 'Offline',
+    'Guests now': '—',
+    Batches: /^2\s+last #2$/,
+    'Batch chain': /Verified\s+batches 1–2/,
+    'On chain': /^✔ Anchored round \d+ batches to #2/,
+    Problems: /Batch 4 held: an earlier batch has not arrived yet/,
+  });
+  t.equal(
+    await page.locator('td[data-label="On chain"] .ok').first().getAttribute('title'),
+    "batch 10's proof: 10 checks against the chain held",
+    "router1's newest batch's proof, checked against the chain with the stored batch and the pinned anchorer",
+  );
 
   const rows = await cells(page, 1);
   t.equal(rows.length, txs.length, 'every settlement transaction');
@@ -172,17 +248,20 @@ t.test('the owner\'s page on a laptop: routers, charts and the chain\'s own tran
     t.ok(tx, `${row.Transaction} is a transaction of the books`);
     t.equal(row.State, 'Confirmed');
     const block = await f.client.rpc.getBlock(Number(row.Block), true);
-    t.ok(block.tx.some((x) => x.hash === row.Transaction), `block ${row.Block} holds ${row.Transaction}`);
+    t.ok(
+      block.tx.some((x) => x.hash === row.Transaction),
+      `block ${row.Block} holds ${row.Transaction}`,
+    );
     t.equal(row.Fee, `${gas(tx!.gasFee!)} GAS`);
   }
   const paidOnPage = rows.reduce((n, r) => n + Math.round(Number(r['Paid to owner']!.replace(/[^\d.]/g, '')) * 1e8), 0);
-  t.equal(paidOnPage, after - before, 'the rows add up to what the owner\'s wallet gained on chain');
+  t.equal(paidOnPage, after - before, "the rows add up to what the owner's wallet gained on chain");
   t.equal(after - before, 24 * COST, 'the newest vouchers: 0.1 GAS on channel A, 0.02 on B (its held batch not yet)');
   t.equal(await page.locator('.tile .big').nth(3).getAttribute('title'), `${gas(after - before)} GAS`, 'the "paid in 30 days" tile');
   t.equal(await page.locator('.tile .big').nth(2).getAttribute('title'), `${gas(24 * COST)} GAS`, 'metered: 24 stored records of 0.005 GAS');
   t.equal(await page.locator('svg.chart').count(), 2);
-  t.equal(await page.locator('svg.chart rect.down').count(), 10, 'a data bar for each of the ten days with usage (router2\'s two are among them)');
-  t.ok(await page.locator('svg.chart rect.paid').count() >= 1, 'payments drawn on their days');
+  t.equal(await page.locator('svg.chart rect.down').count(), 10, "a data bar for each of the ten days with usage (router2's two are among them)");
+  t.ok((await page.locator('svg.chart rect.paid').count()) >= 1, 'payments drawn on their days');
   await page.screenshot({ path: `${SHOTS}/owner-laptop.png`, fullPage: true });
 });
 
@@ -197,17 +276,25 @@ t.test('on a phone the tables become cards and nothing runs off the side', async
 });
 
 t.test('the fleet view: every router, each owner linked, a tampered chain shown broken', async (t) => {
-  const { page, complaints } = await open('/', { width: 1366, height: 900 });
+  const { page, complaints } = await open('/', { width: 1366, height: 900 }, 'operator');
   t.teardown(() => page.close());
   t.same(complaints, []);
   const routers = await cells(page, 0);
   t.equal(routers.length, 3);
-  t.match(routers.find((r) => r.Router?.startsWith(r3.address)), { Status: 'Online', 'Guests now': '1',
-    'Batch chain': /Broken\s+batch 1: Merkle root does not match the records/ });
+  t.match(
+    routers.find((r) => r.Router?.startsWith(r3.address)),
+    {
+      Status: 'Online',
+      'Guests now': '1',
+      'Batch chain': /Broken\s+batch 1: Merkle root does not match the records/,
+      'On chain':
+        /Proof failed\s+round \d+ batches to #1[\s\S]*batch 1's proof: the batch verifies \(records root, hash, router signature\): Merkle root does not match the records/,
+    },
+  );
   t.equal(await page.locator('.owners li').count(), 2, 'two owners, each a link to their view');
   await page.locator(`.owners a[href="?owner=${spare.address}"]`).click();
   await page.waitForURL(/owner=/);
-  t.equal((await cells(page, 0)).length, 1, 'the other owner\'s view: one router');
+  t.equal((await cells(page, 0)).length, 1, "the other owner's view: one router");
   await page.goto(base + '/');
   await page.screenshot({ path: `${SHOTS}/fleet-laptop.png`, fullPage: true });
 });

@@ -1,9 +1,18 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { addressOf, scriptHashOf } from '../agent/src/identity/neo-address.js';
-import { anchorMessage, recordBytes, sha256, ZERO_HASH, type Deployment, type UsageRecord } from '../agent/src/usage/format.js';
-import { merkleRoot } from '../agent/src/usage/merkle.js';
-import type { Batch } from '../agent/src/usage/wire.js';
-import { compressedPublicKey } from '../gateway/src/chain/keys.js';
+import {
+  addressOf,
+  type Batch,
+  batchHeader,
+  type Deployment,
+  merkleRoot,
+  recordBytes,
+  scriptHashOf,
+  sha256,
+  toHex,
+  type UsageRecord,
+  ZERO_HASH,
+} from '../protocol/src/index.js';
+import { compressedPublicKey } from '../protocol/src/node/index.js';
 
 export const deployment: Deployment = { networkMagic: 1903980139, contract: '0x218642d807b2cbe2adb53c9061afd99f154e9479' };
 
@@ -16,7 +25,10 @@ export class SimRouter {
   nextRecord = 1;
   #t = 1_700_000_000_000;
 
-  constructor(readonly key: KeyObject = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, readonly d: Deployment = deployment) {
+  constructor(
+    readonly key: KeyObject = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+    readonly d: Deployment = deployment,
+  ) {
     this.publicKey = compressedPublicKey(key);
     this.address = addressOf(scriptHashOf(this.publicKey));
   }
@@ -26,8 +38,16 @@ export class SimRouter {
       const startMs = this.#t;
       this.#t += 60_000;
       return {
-        id: this.nextRecord++, sessionId: 1 + (i % 3), channelId, startMs, endMs: this.#t, bytesDown: 1000 * (i + 1), bytesUp: 100,
-        seconds: 60, cost: channelId ? 10 : 0, voucher: channelId && voucher ? { amount: voucher + i, signature: 'ab'.repeat(64) } : null,
+        id: this.nextRecord++,
+        sessionId: 1 + (i % 3),
+        channelId,
+        startMs,
+        endMs: this.#t,
+        bytesDown: 1000 * (i + 1),
+        bytesUp: 100,
+        seconds: 60,
+        cost: channelId ? 10 : 0,
+        voucher: channelId && voucher ? { amount: voucher + i, signature: 'ab'.repeat(64) } : null,
       };
     });
   }
@@ -36,12 +56,21 @@ export class SimRouter {
   build(records: UsageRecord[], o: { seq?: number; prev?: string; key?: KeyObject; advance?: boolean } = {}): Batch {
     const seq = o.seq ?? this.seq + 1;
     const prev = o.prev ?? this.prev;
-    const root = merkleRoot(records.map((r) => recordBytes(this.publicKey, r))).toString('hex');
-    const msg = anchorMessage(this.d, this.publicKey, seq, prev, root);
-    const hash = sha256(msg).toString('hex');
+    const root = toHex(merkleRoot(records.map((r) => recordBytes(this.publicKey, r))));
+    const msg = batchHeader(this.d, this.publicKey, seq, prev, root);
+    const hash = toHex(sha256(msg));
     const b: Batch = {
-      v: 1, router: this.publicKey, networkMagic: this.d.networkMagic, contract: this.d.contract, seq, prev, root, hash,
-      fromMs: Math.min(...records.map((r) => r.startMs)), toMs: Math.max(...records.map((r) => r.endMs)), records,
+      v: 1,
+      router: this.publicKey,
+      networkMagic: this.d.networkMagic,
+      contract: this.d.contract,
+      seq,
+      prev,
+      root,
+      hash,
+      fromMs: Math.min(...records.map((r) => r.startMs)),
+      toMs: Math.max(...records.map((r) => r.endMs)),
+      records,
       signature: sign('sha256', msg, { key: o.key ?? this.key, dsaEncoding: 'ieee-p1363' }).toString('hex'),
     };
     if (o.advance ?? true) {
@@ -57,8 +86,13 @@ export class SimRouter {
 }
 
 /** The router's MQTT side: publishes to its usage topic, collects the seqs the gateway acks. */
-export async function routerClient(url: string, r: SimRouter): Promise<{
-  acks: number[]; send(b: Batch | Buffer | string, topic?: string): Promise<void>; end(): Promise<void>;
+export async function routerClient(
+  url: string,
+  r: SimRouter,
+): Promise<{
+  acks: number[];
+  send(b: Batch | Buffer | string, topic?: string): Promise<void>;
+  end(): Promise<void>;
 }> {
   const { connectAsync } = await import('mqtt');
   const c = await connectAsync(url, { clientId: `sim-${r.address}`, reconnectPeriod: 200 });
@@ -70,6 +104,8 @@ export async function routerClient(url: string, r: SimRouter): Promise<{
     async send(b, topic = `qlink/v1/${r.address}/usage`) {
       await c.publishAsync(topic, Buffer.isBuffer(b) || typeof b === 'string' ? b : JSON.stringify(b), { qos: 1 });
     },
-    async end() { await c.endAsync(); },
+    async end() {
+      await c.endAsync();
+    },
   };
 }

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { wallet } from '@cityofzion/neon-js';
 import { pino } from 'pino';
 import t from 'tap';
-import { addressOf, base58, scriptHashOf, verificationScript } from '../agent/src/identity/neo-address.js';
+import { addressOf, base58, scriptHashOf, toHex, verificationScript } from '../protocol/src/index.js';
 import { identityFromKey, KEY_FILE, loadOrCreateIdentity } from '../agent/src/identity/router-key.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qlink-id-'));
@@ -55,12 +55,23 @@ t.test('a key file others can read is refused', async (t) => {
 
 t.test('the private key never reaches a log line', async (t) => {
   let out = '';
-  const log = pino({ level: 'info' }, new Writable({ write(c, _e, cb) { out += c; cb(); } }));
+  const log = pino(
+    { level: 'info' },
+    new Writable({
+      write(c, _e, cb) {
+        out += c;
+        cb();
+      },
+    }),
+  );
   const data = join(dir, 'e');
   const id = loadOrCreateIdentity(data);
   log.info({ identity: id }, 'identity');
   const pem = readFileSync(join(data, KEY_FILE), 'utf8');
-  const body = pem.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+  const body = pem
+    .split('\n')
+    .filter((l) => l && !l.startsWith('-----'))
+    .join('');
   t.notOk(out.includes(body.slice(-40)), 'no PEM in the log');
   t.match(out, id.publicKey);
 });
@@ -73,7 +84,7 @@ t.test('address and script hash match neon-js for many keys (node:crypto only at
     const sh = scriptHashOf(pub);
     t.equal(sh, wallet.getScriptHashFromPublicKey(pub), `script hash of ${pub.slice(0, 10)}…`);
     t.equal(addressOf(sh), new wallet.Account(priv).address, 'address');
-    t.equal(verificationScript(pub).toString('hex'), wallet.getVerificationScriptFromPublicKey(pub));
+    t.equal(toHex(verificationScript(pub)), wallet.getVerificationScriptFromPublicKey(pub));
   }
   t.equal(base58(Buffer.of(0, 0, 1)), '112', 'leading zero bytes become 1s');
   t.throws(() => scriptHashOf('04' + '00'.repeat(32)), /compressed/);

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { NativeCounterReader, NftCounterReader } from '../agent/src/gate/counter-reader.js';
-import { runCommand, type CommandRunner } from '../agent/src/kernel/run.js';
+import { runProcess, type CommandRunner } from '../agent/src/kernel/run.js';
 
 // The reader is checked against nft itself on a real kernel, in a namespace of its own.
 const NATIVE_DIR = fileURLToPath(new URL('../../agent/native', import.meta.url));
@@ -10,23 +10,33 @@ const READER = `${NATIVE_DIR}/build/qlink-counters`;
 const NS = `qlnc${process.pid}`;
 const inNs = (argv: readonly string[]) => ['nsenter', `--net=/run/netns/${NS}`, ...argv];
 const run = (argv: readonly string[], input?: string) => spawnSync(argv[0]!, argv.slice(1), { input: input ?? '', encoding: 'utf8' });
-const nsRunner: CommandRunner = { run: (argv, input) => runCommand(inNs(argv), input) };
+const nsRunner: CommandRunner = { run: (argv, input) => runProcess(inNs(argv), input) };
 
-interface Row { name: string; handle: number; packets: number; bytes: number }
+interface Row {
+  name: string;
+  handle: number;
+  packets: number;
+  bytes: number;
+}
 
 function viaNft(table = 'qlink'): Row[] {
   const r = run(inNs(['nft', '-j', 'list', 'counters', 'table', 'inet', table]));
   if (r.status !== 0) throw new Error(r.stderr);
   const doc = JSON.parse(r.stdout) as { nftables: Array<{ counter?: Row & { table: string } }> };
-  return doc.nftables.flatMap((o) => (o.counter && o.counter.table === table ? [{ name: o.counter.name, handle: o.counter.handle, packets: o.counter.packets, bytes: o.counter.bytes }] : []));
+  return doc.nftables.flatMap((o) =>
+    o.counter && o.counter.table === table ? [{ name: o.counter.name, handle: o.counter.handle, packets: o.counter.packets, bytes: o.counter.bytes }] : [],
+  );
 }
 
 function viaNative(args: string[] = []): { rows: Row[]; status: number | null; stdout: string; stderr: string } {
   const r = run(inNs([READER, ...args]));
-  const rows = r.stdout.split('\n').filter(Boolean).map((l) => {
-    const [name, handle, packets, bytes] = l.split(' ');
-    return { name: name!, handle: Number(handle), packets: Number(packets), bytes: Number(bytes) };
-  });
+  const rows = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [name, handle, packets, bytes] = l.split(' ');
+      return { name: name!, handle: Number(handle), packets: Number(packets), bytes: Number(bytes) };
+    });
   return { rows, status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,7 +45,9 @@ const byName = (rows: Row[]) => [...rows].sort((a, b) => a.name.localeCompare(b.
 t.test('native counter reader against nft on a real kernel', async (t) => {
   execFileSync('make', ['-s', '-C', NATIVE_DIR], { stdio: 'inherit' });
   execFileSync('ip', ['netns', 'add', NS]);
-  t.teardown(() => { run(['ip', 'netns', 'del', NS]); });
+  t.teardown(() => {
+    run(['ip', 'netns', 'del', NS]);
+  });
   execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
 
   await t.test('no table: exit 3, nothing on stdout', async (t) => {
@@ -54,7 +66,7 @@ t.test('native counter reader against nft on a real kernel', async (t) => {
     t.same(await new NativeCounterReader(nsRunner, READER).read(), new Map());
   });
 
-  await t.test('counters with traffic, preset values and others\' objects', async (t) => {
+  await t.test("counters with traffic, preset values and others' objects", async (t) => {
     const ruleset = `
 table inet qlink {
   counter s1_up { }
@@ -92,7 +104,10 @@ table inet elsewhere {
   });
 
   await t.test('2,000 counters span many netlink messages and still match nft', async (t) => {
-    const lines = Array.from({ length: 1000 }, (_, i) => `add counter inet qlink s${i + 100}_up\nadd counter inet qlink s${i + 100}_dn { packets ${i} bytes ${i * 1500} }`);
+    const lines = Array.from(
+      { length: 1000 },
+      (_, i) => `add counter inet qlink s${i + 100}_up\nadd counter inet qlink s${i + 100}_dn { packets ${i} bytes ${i * 1500} }`,
+    );
     const load = run(inNs(['nft', '-f', '-']), lines.join('\n') + '\n');
     t.equal(load.status, 0, load.stderr);
     const native = viaNative();

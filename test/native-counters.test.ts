@@ -1,6 +1,11 @@
 import t from 'tap';
 import {
-  chooseCounterReader, INSTALLED_NATIVE_READER, NativeCounterReader, NftCounterReader, parseNativeCounters, TREE_NATIVE_READER,
+  chooseCounterReader,
+  INSTALLED_NATIVE_READER,
+  NativeCounterReader,
+  NftCounterReader,
+  parseNativeCounters,
+  TREE_NATIVE_READER,
 } from '../agent/src/gate/counter-reader.js';
 import { CommandError, type CommandRunner } from '../agent/src/kernel/run.js';
 
@@ -24,21 +29,18 @@ const NATIVE = '/opt/qlink-counters --table qlink';
 const NFT = 'nft -j list counters table inet qlink';
 
 t.test('native lines become per-session readings', async (t) => {
-  const got = parseNativeCounters([
-    's7_up 12 3 180',
-    's7_dn 13 40 60000',
-    's42_dn 99 0 0',
-    's1_up 5 9007199254740991 123456789012',
-    '',
-  ].join('\n'));
-  t.same([...got.entries()], [
-    [7, { up: { handle: 12, packets: 3, bytes: 180 }, down: { handle: 13, packets: 40, bytes: 60000 } }],
-    [42, { down: { handle: 99, packets: 0, bytes: 0 } }],
-    [1, { up: { handle: 5, packets: 9007199254740991, bytes: 123456789012 } }],
-  ]);
+  const got = parseNativeCounters(['s7_up 12 3 180', 's7_dn 13 40 60000', 's42_dn 99 0 0', 's1_up 5 9007199254740991 123456789012', ''].join('\n'));
+  t.same(
+    [...got.entries()],
+    [
+      [7, { up: { handle: 12, packets: 3, bytes: 180 }, down: { handle: 13, packets: 40, bytes: 60000 } }],
+      [42, { down: { handle: 99, packets: 0, bytes: 0 } }],
+      [1, { up: { handle: 5, packets: 9007199254740991, bytes: 123456789012 } }],
+    ],
+  );
 });
 
-t.test('empty output is an empty gate, and others\' counters are not sessions', async (t) => {
+t.test("empty output is an empty gate, and others' counters are not sessions", async (t) => {
   t.equal(parseNativeCounters('').size, 0);
   t.same([...parseNativeCounters('total 1 2 3\ns3_sideways 2 0 0\ns3_up 4 1 64\n')], [[3, { up: { handle: 4, packets: 1, bytes: 64 } }]]);
 });

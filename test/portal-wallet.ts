@@ -12,21 +12,20 @@
  * --sign-only builds and signs the transaction and prints it ({ tx: base64,
  * hex, txid }) without sending it, as a wallet that cannot reach the chain
  * would hand it over to be pasted into the portal (which relays it).
- *   scripts/guest-wallet register --rpc URL --magic N --contract 0x… [--price-mb UNITS] [--price-min UNITS]
+ *   scripts/guest-wallet register --rpc URL --magic N --contract 0x… [--plans '<the agent config's plans as JSON>'] [--closer N…]
+ *     (--closer: the owner also authorises that account to close its channels, setCloser: the gateway's closer key)
  *   scripts/guest-wallet balance --rpc URL --magic N --contract 0x… --address N…   (GAS, in units)
  *   scripts/guest-wallet channel --rpc URL --magic N --contract 0x… --channel ID   (the channel as the chain has it)
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { QlinkClient } from '../gateway/src/chain/client.js';
-import { account, type Account } from '../gateway/src/chain/neon.js';
-import { openScript, topUpScript } from '../gateway/src/chain/scripts.js';
+import { chainPlanOf, planTerms, plansSchema } from '../agent/src/plans.js';
+import { QlinkClient } from '../chain/src/client.js';
+import { account, type Account } from '../chain/src/neon.js';
+import { openScript, topUpScript } from '../chain/src/scripts.js';
+import { payRequestSchema, scriptHashOfAddress } from '../protocol/src/index.js';
 
-const requestSchema = z.object({
-  contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
-  amount: z.string().regex(/^[0-9]{1,19}$/),
-  data: z.tuple([z.literal('open'), z.string().regex(/^0[23][0-9a-fA-F]{64}$/), z.string().regex(/^0[23][0-9a-fA-F]{64}$/), z.number().int().positive()]),
-}).passthrough();
+const requestSchema = payRequestSchema.pick({ contract: true, amount: true, data: true }).passthrough();
 
 /** The request as the page shows it: its JSON, or the neo: link (whose data parameter is the same array). */
 function parseRequest(text: string, contract: string): z.infer<typeof requestSchema> {
@@ -50,13 +49,20 @@ async function main(): Promise<unknown> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
-      rpc: { type: 'string' }, magic: { type: 'string' }, contract: { type: 'string' }, request: { type: 'string' },
-      channel: { type: 'string' }, amount: { type: 'string' }, 'price-mb': { type: 'string' }, 'price-min': { type: 'string' },
-      'sign-only': { type: 'boolean' }, address: { type: 'string' },
+      rpc: { type: 'string' },
+      magic: { type: 'string' },
+      contract: { type: 'string' },
+      request: { type: 'string' },
+      channel: { type: 'string' },
+      amount: { type: 'string' },
+      plans: { type: 'string' },
+      'sign-only': { type: 'boolean' },
+      address: { type: 'string' },
+      closer: { type: 'string' },
     },
   });
   const config = z.object({ rpc: z.string().url(), magic: z.coerce.number().int(), contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/) }).parse(values);
-  const client = new QlinkClient(config);
+  const client = new QlinkClient({ rpc: config.rpc, networkMagic: config.magic, contract: config.contract });
   const started = Date.now();
   const signOnly = async (script: string, guest: Account) => {
     const b = await client.tx.build(script, [guest]);
@@ -66,9 +72,9 @@ async function main(): Promise<unknown> {
     case 'open': {
       const req = parseRequest(values.request ?? '', config.contract);
       if (req.contract.toLowerCase() !== config.contract.toLowerCase()) throw new Error('the request is for another contract');
-      const [, router, voucherKey, expiry] = req.data;
+      const [, router, voucherKey, expiry, planId, planVersion] = req.data;
       const guest = account(wif('QLINK_WIF'));
-      const p = { router, voucherKey, expiry: BigInt(expiry), amount: BigInt(req.amount) };
+      const p = { router, voucherKey, expiry: BigInt(expiry), amount: BigInt(req.amount), planId: Number(planId), planVersion: Number(planVersion) };
       if (values['sign-only']) return signOnly(openScript(config.contract, guest.address, p), guest);
       const r = await client.openChannel(guest, p);
       if (r.vmstate !== 'HALT') throw new Error(`open faulted: ${r.exception}`);
@@ -84,10 +90,18 @@ async function main(): Promise<unknown> {
       return { deposit: String(r.events.find((e) => e.name === 'ChannelToppedUp')?.params.deposit), txid: r.txid, ms: Date.now() - started };
     }
     case 'register': {
-      const r = await client.registerRouter(account(wif('QLINK_OWNER_WIF')), account(wif('QLINK_ROUTER_WIF')),
-        BigInt(values['price-mb'] ?? '0'), BigInt(values['price-min'] ?? '0'));
+      // The router's plans (as the agent's config has them) go on chain in the same transaction.
+      const plans = plansSchema.parse(JSON.parse(values.plans ?? '[]'));
+      const r = await client.registerRouter(
+        account(wif('QLINK_OWNER_WIF')),
+        account(wif('QLINK_ROUTER_WIF')),
+        plans.map((p) => ({ planId: chainPlanOf(plans, p), terms: planTerms(p) })),
+      );
       if (r.vmstate !== 'HALT') throw new Error(`register faulted: ${r.exception}`);
-      return { txid: r.txid, ms: Date.now() - started };
+      if (!values.closer) return { txid: r.txid, ms: Date.now() - started };
+      const c = await client.setCloser(account(wif('QLINK_OWNER_WIF')), scriptHashOfAddress(values.closer), true);
+      if (c.vmstate !== 'HALT') throw new Error(`setCloser faulted: ${c.exception}`);
+      return { txid: r.txid, closerTxid: c.txid, ms: Date.now() - started };
     }
     case 'balance':
       return { address: values.address, gas: String(await client.balanceOf(z.string().min(1).parse(values.address))) };
@@ -100,5 +114,8 @@ async function main(): Promise<unknown> {
 
 main().then(
   (out) => console.log(JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))),
-  (e: unknown) => { console.error(`guest-wallet: ${(e as Error).message}`); process.exit(1); },
+  (e: unknown) => {
+    console.error(`guest-wallet: ${(e as Error).message}`);
+    process.exit(1);
+  },
 );

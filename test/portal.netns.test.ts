@@ -23,22 +23,31 @@ const PROBES: Array<{ os: string; url: string; online: RegExp }> = [
   { os: 'NetworkManager', url: 'http://nmcheck.gnome.org/check_network_status.txt', online: /^200\b.*NetworkManager is online/s },
 ];
 
-const probe = async (url: string) => (await sh(ID, 'c1', `curl -4 -sS -m 10 -o /tmp/qlink-probe-body -w '%{http_code} %{redirect_url}\\n' '${url}'; cat /tmp/qlink-probe-body 2>/dev/null`)).stdout.trim();
+const probe = async (url: string) =>
+  (
+    await sh(ID, 'c1', `curl -4 -sS -m 10 -o /tmp/qlink-probe-body -w '%{http_code} %{redirect_url}\\n' '${url}'; cat /tmp/qlink-probe-body 2>/dev/null`)
+  ).stdout.trim();
 
 t.test('OS probes before and after payment, option 114 in the lease, RFC 8908 over HTTPS', async (t) => {
   ensurePortalBuilt();
   const cert = selfSigned(HOST);
   const portal = portalConfigSchema.parse({ port: PORT, hostname: HOST, ...cert });
   const bed = await useTestbed(t, ID, {
-    clients: 1, agent: true, dnsmasqExtra: dnsmasqCaptiveLines(portal),
+    clients: 1,
+    agent: true,
+    dnsmasqExtra: dnsmasqCaptiveLines(portal),
     agentConfig: { portal: { port: PORT, hostname: HOST, ...cert }, plans: [{ id: 'hour', name: 'Hour', minutes: 60 }] },
   });
   const c1 = bed.clients[0]!;
 
   // A fresh lease that asks for option 114, as a client that knows RFC 8910 does.
   const dhcpLog = join(bed.stateDir, 'dhcp-114.log');
-  const lease = await tb.exec(ID, 'c1', ['udhcpc', '-i', 'eth0', '-n', '-q', '-t', '5', '-T', '1', '-O', '114', '-s', join(process.cwd(), 'scripts/lib/testbed/udhcpc.sh')],
-    { env: { QLINK_DHCP_LOG: dhcpLog }, timeoutMs: 20_000 });
+  const lease = await tb.exec(
+    ID,
+    'c1',
+    ['udhcpc', '-i', 'eth0', '-n', '-q', '-t', '5', '-T', '1', '-O', '114', '-s', join(process.cwd(), 'scripts/lib/testbed/udhcpc.sh')],
+    { env: { QLINK_DHCP_LOG: dhcpLog }, timeoutMs: 20_000 },
+  );
   t.equal(lease.code, 0, lease.stderr);
   // busybox hands an option it has no name for to the script as hex.
   const hex = /opt114=([0-9a-f]+)/.exec(readFileSync(dhcpLog, 'utf8'))?.[1] ?? '';
@@ -58,18 +67,26 @@ t.test('OS probes before and after payment, option 114 in the lease, RFC 8908 ov
     // The gate no longer redirects this guest: the answer comes from the real upstream, as on the open internet.
     t.match(await probe(p.url), p.online, `${p.os}: open-internet answer after payment`);
   }
-  const after = JSON.parse((await sh(ID, 'c1', `curl -sS -m 10 -k --resolve ${HOST}:${PORT}:${bed.router.lan4} https://${HOST}:${PORT}/api/captive`)).stdout) as Record<string, unknown>;
+  const after = JSON.parse(
+    (await sh(ID, 'c1', `curl -sS -m 10 -k --resolve ${HOST}:${PORT}:${bed.router.lan4} https://${HOST}:${PORT}/api/captive`)).stdout,
+  ) as Record<string, unknown>;
   t.equal(after.captive, false, 'not captive after payment');
   t.ok(typeof after['seconds-remaining'] === 'number' && (after['seconds-remaining'] as number) > 3500, 'seconds-remaining');
   t.equal(after['can-extend-session'], true);
 
   // Malformed HTTP from a guest: clear errors, the agent keeps running.
   const base = `http://${bed.router.lan4}:${PORT}`;
-  const bad = (await sh(ID, 'c1', [
-    `curl -s -o /dev/null -w '%{http_code} ' -H 'content-type: application/json' --data '{bad' ${base}/api/voucher`,
-    `head -c 100000 /dev/zero | curl -s -o /dev/null -w '%{http_code} ' -H 'content-type: application/json' --data-binary @- ${base}/api/voucher`,
-    `curl -s -o /dev/null -w '%{http_code} ' --path-as-is ${base}/../../etc/passwd`,
-  ].join('; '))).stdout.trim();
+  const bad = (
+    await sh(
+      ID,
+      'c1',
+      [
+        `curl -s -o /dev/null -w '%{http_code} ' -H 'content-type: application/json' --data '{bad' ${base}/api/voucher`,
+        `head -c 100000 /dev/zero | curl -s -o /dev/null -w '%{http_code} ' -H 'content-type: application/json' --data-binary @- ${base}/api/voucher`,
+        `curl -s -o /dev/null -w '%{http_code} ' --path-as-is ${base}/../../etc/passwd`,
+      ].join('; '),
+    )
+  ).stdout.trim();
   t.equal(bad, '400 413 400', 'bad JSON, huge body, path climbing');
   t.match(await probe(`${base}/`), /^200\b/, 'still serving');
   t.ok(tb.info(ID).agent?.pid, 'the agent is running');

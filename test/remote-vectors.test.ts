@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { wallet } from '@cityofzion/neon-js';
 import t from 'tap';
-import { verifyP256 } from '../agent/src/usage/verify.js';
-import { canonicalJson, commandSchema, signedBytes } from '../agent/src/remote/wire.js';
+import { canonicalJson, commandSchema, signedBytes, toHex } from '../protocol/src/index.js';
+import { verifyP256 } from '../protocol/src/node/index.js';
 
 const doc = readFileSync(new URL('../../docs/remote-commands.md', import.meta.url), 'utf8');
 const PRIV = '77164b8a0644be600c667d1aa702412f4c5dbe6136ed2f8a4ae47b7c0540e91e';
@@ -13,17 +13,22 @@ const SIG = 'fda5e726a3be36e60f8f61174f61a7f4e4887baf7493d473202d229fe8a10eef952
 
 t.test('the documented command vector', async (t) => {
   const cmd = commandSchema.parse({
-    v: 1, router: 'NXV7ZhHiyM1aHXwpVsRZC6BwNFP2jghXAq', command: 'auth', args: { minutes: 30, guest: '02:00:00:00:00:01' },
-    expires: 1767225600000, nonce: '000102030405060708090a0b0c0d0e0f', signature: SIG,
+    v: 1,
+    router: 'NXV7ZhHiyM1aHXwpVsRZC6BwNFP2jghXAq',
+    command: 'auth',
+    args: { minutes: 30, guest: '02:00:00:00:00:01' },
+    expires: 1767225600000,
+    nonce: '000102030405060708090a0b0c0d0e0f',
+    signature: SIG,
   });
   const bytes = signedBytes(cmd);
-  const text = bytes.toString('utf8').replace('\0', '\\0');
+  const text = new TextDecoder().decode(bytes).replace('\0', '\\0');
   t.ok(doc.includes(text), 'the signed bytes are as documented');
   t.equal(createHash('sha256').update(bytes).digest('hex'), SHA);
   t.equal(wallet.getPublicKeyFromPrivateKey(PRIV), PUB);
   for (const v of [PUB, SHA, SIG]) t.ok(doc.includes(v), `${v.slice(0, 8)}… in the doc`);
   t.ok(verifyP256(bytes, Buffer.from(SIG, 'hex'), PUB), 'node:crypto verifies');
-  t.ok(wallet.verify(bytes.toString('hex'), SIG, PUB), 'neon-js verifies');
+  t.ok(wallet.verify(toHex(bytes), SIG, PUB), 'neon-js verifies');
   t.notOk(verifyP256(signedBytes({ ...cmd, expires: cmd.expires + 1 }), Buffer.from(SIG, 'hex'), PUB), 'any change breaks it');
 });
 

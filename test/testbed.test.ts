@@ -5,12 +5,18 @@ import * as tb from '../scripts/lib/testbed/index.js';
 
 const id = `tt${process.pid}`;
 // A run under QLINK_TESTBED_PREFIX (a second suite run on the machine) puts it before the id.
-const prefix = `ql-${process.env.QLINK_TESTBED_PREFIX ?? ""}${id}-`;
+const prefix = `ql-${process.env.QLINK_TESTBED_PREFIX ?? ''}${id}-`;
 
 const leftovers = (): string[] => {
-  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0] ?? '');
+  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '');
   let etc: string[] = [];
-  try { etc = readdirSync('/etc/netns'); } catch { /* none at all */ }
+  try {
+    etc = readdirSync('/etc/netns');
+  } catch {
+    /* none at all */
+  }
   return [...netns, ...etc].filter((n) => n.startsWith(prefix));
 };
 
@@ -24,7 +30,10 @@ t.test('testbed: two guests, the internet and the router', async (t) => {
 
   t.equal(info.router.ns, `${prefix}router`);
   t.equal(info.upstream.ns, `${prefix}up`);
-  t.same(info.clients.map((c) => c.name), ['c1', 'c2']);
+  t.same(
+    info.clients.map((c) => c.name),
+    ['c1', 'c2'],
+  );
   for (const c of info.clients) {
     t.match(c.ip4, /^10\.250\.0\.1[0-9][0-9]$/, `${c.name} got IPv4 by DHCP`);
     t.match(c.ip6, /^2001:db8:1:/, `${c.name} got IPv6 by SLAAC`);

@@ -7,9 +7,9 @@
  */
 import { appendFileSync } from 'node:fs';
 import { connect } from 'mqtt';
-import { batchProblem } from '../agent/src/usage/verify.js';
-import { batchSchema, type Batch } from '../agent/src/usage/wire.js';
-import { ZERO_HASH } from '../agent/src/usage/format.js';
+import { type Batch, batchProblem, batchSchema, ZERO_HASH } from '../protocol/src/index.js';
+import { verifyP256 } from '../protocol/src/node/index.js';
+import { signedAck } from './helpers/gateway-key.js';
 
 const [url, out] = process.argv.slice(2) as [string, string];
 const stored = new Map<number, string>();
@@ -28,7 +28,7 @@ client.on('message', (topic, payload) => {
   } catch (e) {
     return emit({ type: 'problem', problem: `unparsable: ${(e as Error).message.slice(0, 200)}` });
   }
-  const problem = batchProblem(b);
+  const problem = batchProblem(b, verifyP256);
   if (problem) return emit({ type: 'problem', seq: b.seq, problem });
   const have = stored.get(b.seq);
   if (have !== undefined) {
@@ -40,6 +40,9 @@ client.on('message', (topic, payload) => {
     stored.set(b.seq, b.hash);
     emit({ type: 'batch', seq: b.seq, hash: b.hash, records: b.records });
   }
-  client.publish(`qlink/v1/${router}/ack`, JSON.stringify({ v: 1, seqs: [b.seq] }), { qos: 1 });
+  client.publish(`qlink/v1/${router}/ack`, signedAck(router, [b.seq]), { qos: 1 });
 });
-process.on('SIGTERM', () => { client.end(true); process.exit(0); });
+process.on('SIGTERM', () => {
+  client.end(true);
+  process.exit(0);
+});

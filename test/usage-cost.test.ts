@@ -1,5 +1,5 @@
 import t from 'tap';
-import { costOf, planSchema } from '../agent/src/plans.js';
+import { costOf, planSchema, planTerms } from '../agent/src/plans.js';
 import { openMemoryStore } from '../agent/src/store/db.js';
 import { SessionStore } from '../agent/src/store/sessions.js';
 import { UsageRecorder } from '../agent/src/usage/recorder.js';
@@ -14,7 +14,7 @@ t.test('GAS amounts parse to exact fractions; bad ones are refused', async (t) =
 
 t.test('records carry the rise of the session cost; their sum is the session cost exactly', async (t) => {
   const db = openMemoryStore();
-  const sessions = new SessionStore(db, new UsageRecorder(db, { intervalMs: 10_000, planOf: (id) => (id === 'cafe' ? plan : undefined) }));
+  const sessions = new SessionStore(db, new UsageRecorder(db, { intervalMs: 10_000, pricingOf: (r) => (r.plan === 'cafe' ? planTerms(plan) : undefined) }));
   let now = 1_000_000;
   const s = sessions.start('02:00:00:00:00:01', { endsAt: null, quotaBytes: null, plan: 'cafe' }, now);
   let down = 0;
@@ -25,12 +25,19 @@ t.test('records carry the rise of the session cost; their sum is the session cos
   }
   sessions.markEnding(s.id, 'deauth', now);
   sessions.finish(s.id, now);
-  const rows = db.prepare<[number], { cost: number; bytes: number; seconds: number }>(
-    'SELECT cost, bytes_down + bytes_up AS bytes, seconds FROM usage_records WHERE session_id = ?').all(s.id);
+  const rows = db
+    .prepare<[number], { cost: number; bytes: number; seconds: number }>(
+      'SELECT cost, bytes_down + bytes_up AS bytes, seconds FROM usage_records WHERE session_id = ?',
+    )
+    .all(s.id);
   t.ok(rows.length >= 5, `${rows.length} records`);
   const end = sessions.get(s.id)!;
   const seconds = rows.reduce((a, r) => a + r.seconds, 0);
-  const total = costOf(plan, end.bytesDown + end.bytesUp, seconds);
-  t.equal(rows.reduce((a, r) => a + r.cost, 0), total, `sum of record costs = session cost = ${total} fractions`);
+  const total = costOf(planTerms(plan), end.bytesDown + end.bytesUp, seconds);
+  t.equal(
+    rows.reduce((a, r) => a + r.cost, 0),
+    total,
+    `sum of record costs = session cost = ${total} fractions`,
+  );
   t.ok(rows.every((r) => r.cost >= 0));
 });

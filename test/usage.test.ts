@@ -4,15 +4,15 @@ import t from 'tap';
 import { Gatekeeper } from '../agent/src/gatekeeper.js';
 import { identityFromKey } from '../agent/src/identity/router-key.js';
 import { createLogger } from '../agent/src/log.js';
-import { openMemoryStore, type Db } from '../agent/src/store/db.js';
+import { openMemoryStore } from '../agent/src/store/db.js';
+import type { Db } from '../agent/src/store/driver.js';
 import { SessionStore } from '../agent/src/store/sessions.js';
 import { ChannelLedger } from '../agent/src/vouchers/ledger.js';
 import { VoucherStore } from '../agent/src/vouchers/store.js';
 import { UsageBatcher } from '../agent/src/usage/batcher.js';
-import { anchorMessage, ZERO_HASH } from '../agent/src/usage/format.js';
+import { batchHeader, batchProblem, batchSchema, toHex, ZERO_HASH } from '../protocol/src/index.js';
+import { verifyP256 } from '../protocol/src/node/index.js';
 import { UsageRecorder } from '../agent/src/usage/recorder.js';
-import { batchProblem } from '../agent/src/usage/verify.js';
-import { batchSchema } from '../agent/src/usage/wire.js';
 import { Outbox } from '../agent/src/uplink/outbox.js';
 import { MemoryGate } from './fakes/memory-gate.js';
 import { generateKeyPairSync } from 'node:crypto';
@@ -48,15 +48,25 @@ t.test('records are cut per interval and at the end, and add up to the metered t
   const rs = records(db);
   t.equal(rs.length, 3, 'the tail is closed when the session ends');
   const total = sessions.get(s.id)!;
-  t.equal(rs.reduce((a, r) => a + r.bytes_down!, 0), total.bytesDown);
-  t.equal(rs.reduce((a, r) => a + r.bytes_up!, 0), total.bytesUp);
-  t.equal(rs.reduce((a, r) => a + r.seconds!, 0), 29, 'seconds add up to the session length');
+  t.equal(
+    rs.reduce((a, r) => a + r.bytes_down!, 0),
+    total.bytesDown,
+  );
+  t.equal(
+    rs.reduce((a, r) => a + r.bytes_up!, 0),
+    total.bytesUp,
+  );
+  t.equal(
+    rs.reduce((a, r) => a + r.seconds!, 0),
+    29,
+    'seconds add up to the session length',
+  );
   for (let i = 1; i < rs.length; i++) t.equal(rs[i]!.start_ms, rs[i - 1]!.end_ms, 'intervals are contiguous');
   t.equal(rs[0]!.start_ms, s.startedAt);
   t.same([rs[0]!.channel_id, rs[0]!.cost, rs[0]!.voucher_amount], [null, 0, null]);
 });
 
-t.test('records carry the newest voucher the router holds for the session\'s channel', async (t) => {
+t.test("records carry the newest voucher the router holds for the session's channel", async (t) => {
   const { db, gate, gk, now } = setup(5_000);
   const vouchers = new VoucherStore(db);
   await gk.start();
@@ -69,8 +79,14 @@ t.test('records carry the newest voucher the router holds for the session\'s cha
   vouchers.raise({ channelId: 7n, amount: 250_000n, signature: 'bb'.repeat(64), sessionId: s.id, at: now.t });
   now.t += 1_000;
   await gk.deauth(A, 'logout');
-  t.same(records(db).map((r) => [r.channel_id, r.voucher_amount, (r.voucher_sig as unknown as string).slice(0, 4)]),
-    [[7, 120_000, 'aaaa'], [7, 250_000, 'bbbb']], 'each record has the voucher held when it was cut; the last one the newest');
+  t.same(
+    records(db).map((r) => [r.channel_id, r.voucher_amount, (r.voucher_sig as unknown as string).slice(0, 4)]),
+    [
+      [7, 120_000, 'aaaa'],
+      [7, 250_000, 'bbbb'],
+    ],
+    'each record has the voucher held when it was cut; the last one the newest',
+  );
 });
 
 t.test('a failed record write rolls back the metering too: nothing advances alone', async (t) => {
@@ -78,7 +94,12 @@ t.test('a failed record write rolls back the metering too: nothing advances alon
   const gate = new MemoryGate();
   let fail = false;
   const rec = new UsageRecorder(db, { intervalMs: 1_000 });
-  const sessions = new SessionStore(db, { cut: (id, now, final) => { if (fail) throw new Error('disk full'); rec.cut(id, now, final); } });
+  const sessions = new SessionStore(db, {
+    cut: (id, now, final) => {
+      if (fail) throw new Error('disk full');
+      rec.cut(id, now, final);
+    },
+  });
   let clock = 1_000_000;
   const gk = new Gatekeeper(gate, sessions, policy, createLogger('silent'), () => clock);
   await gk.start();
@@ -91,7 +112,11 @@ t.test('a failed record write rolls back the metering too: nothing advances alon
   fail = false;
   await gk.poll();
   t.equal(sessions.get(s.id)!.bytesDown, 500);
-  t.same(records(db).map((r) => [r.bytes_down, r.bytes_up]), [[500, 50]], 'one record, once');
+  t.same(
+    records(db).map((r) => [r.bytes_down, r.bytes_up]),
+    [[500, 50]],
+    'one record, once',
+  );
 });
 
 t.test('a restart re-reads kernel counters without doubling a record', async (t) => {
@@ -108,7 +133,10 @@ t.test('a restart re-reads kernel counters without doubling a record', async (t)
   await again.gk.start();
   await again.gk.start();
   const a = records(first.db).filter((r) => r.session_id === 1);
-  t.same(a.map((r) => r.bytes_down), [100, 50]);
+  t.same(
+    a.map((r) => r.bytes_down),
+    [100, 50],
+  );
   t.equal(records(first.db).filter((r) => r.session_id === 2).length, 2, 'an idle session still bills its seconds');
 });
 
@@ -116,32 +144,46 @@ t.test('batches: signed, chained, Merkle-rooted; verify with neon-js and the che
   const { db, gate, gk, now } = setup(1_000);
   await gk.start();
   await gk.auth(A, { endsAt: null, quotaBytes: null });
-  for (let i = 0; i < 10; i++) { gate.traffic(A, 100, 1); now.t += 1_000; await gk.poll(); }
+  for (let i = 0; i < 10; i++) {
+    gate.traffic(A, 100, 1);
+    now.t += 1_000;
+    await gk.poll();
+  }
   const batcher = new UsageBatcher(db, identity, deployment);
   t.equal(batcher.sealAll(now.t, 4), 3, '10 records in batches of 4');
   t.equal(batcher.seal(now.t, 4), null, 'nothing left to seal');
   const outbox = new Outbox(db);
   const batches = outbox.after(0, 100).map((e) => batchSchema.parse(JSON.parse(e.payload)));
-  t.same(batches.map((b) => [b.seq, b.records.length]), [[1, 4], [2, 4], [3, 2]]);
+  t.same(
+    batches.map((b) => [b.seq, b.records.length]),
+    [
+      [1, 4],
+      [2, 4],
+      [3, 2],
+    ],
+  );
   t.equal(batches[0]!.prev, ZERO_HASH);
   for (let i = 1; i < batches.length; i++) t.equal(batches[i]!.prev, batches[i - 1]!.hash, 'hash chain');
   for (const b of batches) {
-    t.equal(batchProblem(b), null);
-    const msg = anchorMessage(deployment, b.router, b.seq, b.prev, b.root).toString('hex');
+    t.equal(batchProblem(b, verifyP256), null);
+    const msg = toHex(batchHeader(deployment, b.router, b.seq, b.prev, b.root));
     t.ok(wallet.verify(msg, b.signature, b.router), 'neon-js verifies the router signature');
     t.equal(wallet.getAddressFromScriptHash(wallet.getScriptHashFromPublicKey(b.router)), identity.address);
   }
   const bad = structuredClone(batches[1]!);
   bad.records[0]!.bytesDown += 1;
-  t.equal(batchProblem(bad), 'Merkle root does not match the records');
+  t.equal(batchProblem(bad, verifyP256), 'Merkle root does not match the records');
   t.same(outbox.ack([1, 3, 99], now.t), [1, 3]);
-  t.same(outbox.after(0, 10).map((e) => e.seq), [2]);
+  t.same(
+    outbox.after(0, 10).map((e) => e.seq),
+    [2],
+  );
   t.equal(records(db).length, 4, 'acked records pruned');
   t.equal(batcher.seal(now.t, 4), null);
 });
 
 t.test('anchor message matches the contract vector', async (t) => {
   const v = JSON.parse(readFileSync(new URL('../../test/fixtures/chain/vectors.json', import.meta.url), 'utf8')).anchor;
-  const msg = anchorMessage({ networkMagic: v.magic, contract: v.contract }, v.publicKey, v.seq, v.prev, v.root);
-  t.equal(msg.toString('hex'), v.message);
+  const msg = batchHeader({ networkMagic: v.magic, contract: v.contract }, v.publicKey, v.seq, v.prev, v.root);
+  t.equal(toHex(msg), v.message);
 });

@@ -1,4 +1,4 @@
-import type { AgentConfig } from './config.js';
+import type { AgentConfig } from './config/schema.js';
 import type { ClientView, Request } from './control/protocol.js';
 import { UserError } from './control/protocol.js';
 import type { Gatekeeper } from './gatekeeper.js';
@@ -6,8 +6,12 @@ import type { RouterIdentity } from './identity/router-key.js';
 import { resolveGuest } from './guests/resolve.js';
 import type { GuestStore } from './store/guests.js';
 import type { Plan } from './plans.js';
+import type { PlanBook } from './plans/book.js';
+import { planDrift } from './plans/offer.js';
 import type { ShaperInfo } from './shaper/shaper.js';
 import type { Session, SessionStore } from './store/sessions.js';
+import { offeredPlans, registrationLink, signClaim } from './setup/link.js';
+import type { RegistrationState } from './setup/registration.js';
 
 /** How long a guest stays listed after the router last saw it. */
 const PRESENCE_MS = 10 * 60_000;
@@ -24,15 +28,24 @@ export interface CommandContext {
   shaper: ShaperInfo | null;
   /** Conditions the owner must fix, such as flow offloading on the guest interface. */
   warnings: string[];
+  /** The owner's plans on chain, once the portal is up. */
+  plans?: PlanBook;
   /** Re-asserts the kernel gate at once (after a firewall reload). */
   repair(): Promise<void>;
   clock(): number;
+  /** The router's record on chain as last read, and its registration link (setup configured). */
+  registration?: () => RegistrationState;
 }
 
-export async function runCommand(ctx: CommandContext, req: Request): Promise<unknown> {
+export async function answerCommand(ctx: CommandContext, req: Request): Promise<unknown> {
   switch (req.cmd) {
-    case 'status': return status(ctx);
-    case 'identity': return { address: ctx.identity.address, publicKey: ctx.identity.publicKey, scriptHash: `0x${ctx.identity.scriptHash}` };
+    case 'status': {
+      // Never waits for the chain or the gateway: the list last read, and a read started if it is old.
+      void ctx.plans?.current().catch(() => {});
+      return status(ctx, ctx.plans?.last() ?? null);
+    }
+    case 'identity':
+      return { address: ctx.identity.address, publicKey: ctx.identity.publicKey, scriptHash: `0x${ctx.identity.scriptHash}` };
     case 'clients':
       // Counters are read on demand too, so a caller sees bytes to the moment, not to the last poll.
       await ctx.gatekeeper.poll();
@@ -62,6 +75,20 @@ export async function runCommand(ctx: CommandContext, req: Request): Promise<unk
     case 'repair':
       await ctx.repair();
       return { repaired: true, gate: ctx.gatekeeper.health };
+    case 'claim': {
+      if (!ctx.config.chain) throw new UserError('chain (networkMagic, contract) is not configured: a claim is signed for one deployment');
+      const c = signClaim(ctx.config, ctx.identity, req.owner, ctx.clock());
+      return {
+        router: ctx.identity.publicKey,
+        owner: req.owner,
+        until: c.until.toString(),
+        sig: c.sig,
+        plans: offeredPlans(ctx.config),
+        networkMagic: ctx.config.chain.networkMagic,
+        contract: ctx.config.chain.contract,
+        rpcUrl: ctx.config.portal.rpcUrl ?? null,
+      };
+    }
     case 'deauth': {
       const mac = await resolveFresh(ctx, req.guest);
       const ended = await ctx.gatekeeper.deauth(mac, 'deauth');
@@ -92,7 +119,7 @@ async function resolveFresh(ctx: CommandContext, text: string): Promise<string> 
   }
 }
 
-function status(ctx: CommandContext) {
+function status(ctx: CommandContext, plans: ReturnType<PlanBook['last']>) {
   const now = ctx.clock();
   const open = ctx.sessions.open();
   return {
@@ -101,11 +128,41 @@ function status(ctx: CommandContext) {
     uptimeSeconds: Math.round((now - ctx.startedAt) / 1000),
     backend: ctx.backendKind,
     guestInterface: ctx.config.guestInterface,
-    sessions: open.filter((s) => s.state === 'active').length,
+    sessions: open.filter((s) => s.state === 'active' && !s.zeroOnly).length,
     guests: ctx.guests.seenSince(now - PRESENCE_MS).length,
     gate: ctx.gatekeeper.health,
     shaping: ctx.shaper,
     warnings: ctx.warnings,
+    // What guests are sold and charged: the chain's current versions; UCI plans that differ are listed under drift.
+    plans: plans && {
+      owner: plans.owner,
+      readAt: plans.readAt,
+      stale: plans.stale,
+      onChain: plans.plans.map((p) => ({
+        planId: p.planId,
+        version: p.version,
+        name: p.terms.name,
+        pricePerMB: p.terms.pricePerMB.toString(),
+        pricePerMinute: p.terms.pricePerMinute.toString(),
+      })),
+      drift: planDrift(ctx.config.plans, plans.plans),
+    },
+    registration: registrationStatus(ctx),
+  };
+}
+
+/** Registered or not (null: not read yet, or nothing to read it with), and the link the owner registers with. */
+function registrationStatus(ctx: CommandContext) {
+  const r = ctx.registration?.();
+  return {
+    registered: r?.registered ?? null,
+    owner: r?.owner ?? null,
+    checkedAt: r?.checkedAt ?? null,
+    error: r?.error ?? null,
+    link: r?.registered ? null : registrationLink(ctx.config, ctx.identity),
+    lanPage: ctx.config.setup
+      ? `http://${ctx.config.setup.listen.includes(':') ? `[${ctx.config.setup.listen}]` : ctx.config.setup.listen}:${ctx.config.setup.port}/`
+      : null,
   };
 }
 
@@ -125,7 +182,7 @@ function clientView(ctx: CommandContext, mac: string, now: number): ClientView {
     hostname: ctx.guests.hostname(mac) ?? null,
     ip4: addrs.find((a) => a.family === 4)?.ip ?? null,
     ip6: addrs.filter((a) => a.family === 6 && !a.ip.startsWith('fe80:')).map((a) => a.ip),
-    state: active ? 'authorized' : 'pending',
+    state: active && !active.zeroOnly ? 'authorized' : 'pending',
     sessionId: active?.id ?? null,
     bytesDown: active?.bytesDown ?? 0,
     bytesUp: active?.bytesUp ?? 0,
@@ -135,5 +192,8 @@ function clientView(ctx: CommandContext, mac: string, now: number): ClientView {
     plan: active?.plan ?? null,
     downBps: active?.downBps ?? null,
     upBps: active?.upBps ?? null,
+    zeroDown: active?.zeroDown ?? 0,
+    zeroUp: active?.zeroUp ?? 0,
+    zeroOnly: active?.zeroOnly ?? false,
   };
 }

@@ -7,21 +7,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
  * no secure context (no crypto.subtle), so signing is pure JS (@noble/curves,
  * audited); crypto.getRandomValues, present everywhere, makes the key.
  */
-export interface Domain { magic: number; contract: string }
-
-const TAG = new TextEncoder().encode('qlink-voucher-v1');
-
-/** The 56 bytes of contract/README.md "Voucher layout". */
-export function voucherMessage(d: Domain, channelId: bigint, amount: bigint): Uint8Array {
-  const m = new Uint8Array(56);
-  const v = new DataView(m.buffer);
-  m.set(TAG, 0);
-  v.setUint32(16, d.magic, true);
-  m.set(hexToBytes(d.contract.replace(/^0x/, '')).reverse(), 20);
-  v.setBigUint64(40, channelId, true);
-  v.setBigUint64(48, amount, true);
-  return m;
-}
+export { voucherMessage } from '../../protocol/src/messages.js';
 
 export function newKey(): string {
   return bytesToHex(p256.utils.randomPrivateKey());
@@ -36,7 +22,11 @@ export function sign(priv: string, message: Uint8Array): string {
   return bytesToHex(p256.sign(sha256(message), hexToBytes(priv)).toCompactRawBytes());
 }
 
-const b64url = (b: Uint8Array): string => btoa(String.fromCharCode(...b)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const b64url = (b: Uint8Array): string =>
+  btoa(String.fromCharCode(...b))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 
 /**
  * WebCrypto where the page is a secure context (the portal over HTTPS),

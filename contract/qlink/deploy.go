@@ -1,9 +1,5 @@
 package qlink
 
-import (
-	"github.com/nspcc-dev/neo-go/pkg/interop/storage"
-)
-
 // _deploy takes the settlement window in milliseconds as deploy data, so a
 // test chain can use seconds where a public network uses an hour.
 func _deploy(data any, isUpdate bool) {
@@ -14,8 +10,14 @@ func _deploy(data any, isUpdate bool) {
 	if data != nil {
 		w = data.(int)
 	}
-	if w < 0 {
-		panic("qlink: settlement window must not be negative")
+	if w < 0 || w > maxAmount {
+		panic("qlink: settlement window out of range")
 	}
-	storage.Put(storage.GetContext(), keyWindow, w)
+	put(keyWindow, w)
+}
+
+// SettlementWindow is how long (ms) after expiry the owner may still redeem
+// before the guest may take back the rest.
+func SettlementWindow() int {
+	return window()
 }

@@ -4,112 +4,96 @@ import (
 	"github.com/nspcc-dev/neo-go/pkg/interop"
 	"github.com/nspcc-dev/neo-go/pkg/interop/native/gas"
 	"github.com/nspcc-dev/neo-go/pkg/interop/runtime"
-	"github.com/nspcc-dev/neo-go/pkg/interop/storage"
 )
 
-// Router is a hotspot's on-chain identity. Prices are in the smallest unit
-// of the channel's token (GAS: 1e-8) per MiB and per minute.
-type Router struct {
-	Key            interop.PublicKey
-	Owner          interop.Hash160
-	PricePerMB     int
-	PricePerMinute int
-	Active         bool
-}
+// A router record is owner 20 ‖ flags 1 (bit0: active): 21 bytes under a
+// 34-byte key, the owner first so that LEFT 20 is the payee.
+const routerActive = 1
 
-// RegisterRouter binds a router key to its owner. Both sign: the owner so
-// nobody registers routers in their name, the router so nobody squats a key
-// that is not theirs.
-func RegisterRouter(owner interop.Hash160, key interop.PublicKey, pricePerMB int, pricePerMinute int) {
-	checkHash160(owner, "owner")
-	checkKey(key, "router")
-	checkPrices(pricePerMB, pricePerMinute)
+// RegisterRouter binds a router key to its owner. Only the owner signs the
+// transaction: the router's claim signature (made on its LAN page for this
+// owner, valid until claimUntil) proves the key is the owner's to register.
+func RegisterRouter(owner interop.Hash160, router interop.PublicKey, claimUntil int, claimSig interop.Signature) {
+	msg := ClaimMessage(router, owner, claimUntil)
 	if !runtime.CheckWitness(owner) {
 		panic("qlink: owner witness missing")
 	}
-	if !runtime.CheckWitness(key) {
-		panic("qlink: router witness missing")
+	if claimUntil < runtime.GetTime() {
+		panic("qlink: claim expired")
 	}
-	ctx := storage.GetContext()
-	if getRouter(ctx, key) != nil {
+	k := key1(prefixRouter, router)
+	if get(k) != nil {
 		panic("qlink: router already registered")
 	}
-	putRouter(ctx, Router{Key: key, Owner: owner, PricePerMB: pricePerMB, PricePerMinute: pricePerMinute, Active: true})
-	runtime.Notify("RouterRegistered", key, owner, pricePerMB, pricePerMinute)
+	if !checkSig(msg, router, claimSig) {
+		panic("qlink: bad claim signature")
+	}
+	put(k, cat(owner, "\x01"))
+	runtime.Notify("RouterRegistered", router, owner)
 }
 
-// UpdateRouter changes an active router's prices; only its owner may.
-func UpdateRouter(key interop.PublicKey, pricePerMB int, pricePerMinute int) {
-	checkPrices(pricePerMB, pricePerMinute)
-	ctx := storage.GetContext()
-	r := ownedActiveRouter(ctx, key)
-	r.PricePerMB = pricePerMB
-	r.PricePerMinute = pricePerMinute
-	putRouter(ctx, r)
-	runtime.Notify("RouterUpdated", key, pricePerMB, pricePerMinute)
+// RetireRouter stops a router for good: no new channels name it. Open
+// channels stay redeemable, since any router of the owner may serve them.
+func RetireRouter(router interop.PublicKey) {
+	k := key1(prefixRouter, router)
+	r := get(k)
+	if r == nil {
+		panic("qlink: unknown router")
+	}
+	if r.(string)[20]&routerActive == 0 {
+		panic("qlink: router retired")
+	}
+	owner := hashAt(r, 0)
+	if !runtime.CheckWitness(owner) {
+		panic("qlink: owner witness missing")
+	}
+	put(k, cat(owner, "\x00"))
+	runtime.Notify("RouterRetired", router, owner)
 }
 
-// RetireRouter stops a router for good: no new channels name it and its
-// batches are no longer anchored. Open channels stay redeemable, since any
-// router of the same owner may serve them.
-func RetireRouter(key interop.PublicKey) {
-	ctx := storage.GetContext()
-	r := ownedActiveRouter(ctx, key)
-	r.Active = false
-	putRouter(ctx, r)
-	runtime.Notify("RouterRetired", key, r.Owner)
+// GetRouter returns [owner, active] for a registered router, or null.
+func GetRouter(router interop.PublicKey) any {
+	r := get(key1(prefixRouter, router))
+	if r == nil {
+		return nil
+	}
+	return []any{hashAt(r, 0), r.(string)[20]&routerActive != 0}
 }
 
 // SetTokenAccepted lets an owner take channels in a NEP-17 token besides
 // GAS, which every owner accepts.
 func SetTokenAccepted(owner interop.Hash160, token interop.Hash160, accepted bool) {
-	checkHash160(owner, "owner")
-	checkHash160(token, "token")
-	if !runtime.CheckWitness(owner) {
-		panic("qlink: owner witness missing")
-	}
+	checkOwnerPair(owner, token, "token")
 	if string(token) == gas.Hash {
 		panic("qlink: GAS is always accepted")
 	}
-	ctx := storage.GetContext()
-	if accepted {
-		storage.Put(ctx, tokenKey(owner, token), []byte{1})
-	} else {
-		storage.Delete(ctx, tokenKey(owner, token))
-	}
+	setFlag(key2(prefixToken, owner, token), accepted)
 	runtime.Notify("TokenAccepted", owner, token, accepted)
-}
-
-// GetRouter returns the router registered under key, or null.
-func GetRouter(key interop.PublicKey) any {
-	return getRouter(storage.GetReadOnlyContext(), key)
 }
 
 // IsTokenAccepted tells whether owner takes channels funded in token.
 func IsTokenAccepted(owner interop.Hash160, token interop.Hash160) bool {
-	return tokenAccepted(storage.GetReadOnlyContext(), owner, token)
+	return string(token) == gas.Hash || get(key2(prefixToken, owner, token)) != nil
 }
 
-func tokenAccepted(ctx storage.Context, owner, token interop.Hash160) bool {
-	if string(token) == gas.Hash {
-		return true
-	}
-	return storage.Get(ctx, tokenKey(owner, token)) != nil
-}
-
-func ownedActiveRouter(ctx storage.Context, key interop.PublicKey) Router {
-	r := mustRouter(ctx, key)
-	if !r.Active {
-		panic("qlink: router retired")
-	}
-	if !runtime.CheckWitness(r.Owner) {
+// checkOwnerPair is what an owner's per-account setting (an accepted token,
+// a closer) needs: both hashes well formed and the owner's witness.
+func checkOwnerPair(owner interop.Hash160, other interop.Hash160, what string) {
+	checkHash160(string(owner), "owner")
+	checkHash160(string(other), what)
+	if !runtime.CheckWitness(owner) {
 		panic("qlink: owner witness missing")
 	}
-	return r
 }
 
-func checkPrices(perMB, perMinute int) {
-	if perMB < 0 || perMinute < 0 || perMB > maxAmount || perMinute > maxAmount {
-		panic("qlink: prices out of range")
+func checkKey(k string, what string) {
+	if len(k) != interop.PublicKeyCompressedLen || (k[0] != 2 && k[0] != 3) {
+		panic("qlink: " + what + " must be a 33-byte compressed public key")
+	}
+}
+
+func checkHash160(h string, what string) {
+	if len(h) != interop.Hash160Len {
+		panic("qlink: " + what + " must be a 20-byte script hash")
 	}
 }

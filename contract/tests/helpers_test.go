@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"encoding/binary"
 	"math/big"
 	"os"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/nspcc-dev/neo-go/pkg/util"
 	"github.com/nspcc-dev/neo-go/pkg/vm/stackitem"
 	"github.com/nspcc-dev/neo-go/pkg/wallet"
+	"github.com/qlink-agent/qlink-agent/contract/qlinkmsg"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
@@ -22,6 +22,12 @@ import (
 // A short window keeps expiry tests to a few blocks.
 const windowMs = 1000
 
+// Open's integer operation codes.
+const (
+	opOpen  = 0
+	opTopUp = 1
+)
+
 type env struct {
 	e      *neotest.Executor
 	hash   util.Uint160
@@ -29,9 +35,10 @@ type env struct {
 	owner  neotest.Signer
 	guest  neotest.Signer
 	router *keys.PrivateKey
-	rsign  neotest.Signer
 }
 
+// newEnv deploys the contract, registers a router for the owner and
+// publishes plan 1 (on offer from time 0 on), so a guest can open at once.
 func newEnv(t *testing.T) *env {
 	// The chain's own logs (every expected FAULT is a WARN) would bury the
 	// test output; QLINK_TEST_CHAIN_LOG=1 brings them back.
@@ -45,16 +52,25 @@ func newEnv(t *testing.T) *env {
 	e.DeployContract(t, c, windowMs)
 	v := &env{e: e, hash: c.Hash, gas: e.NativeHash(t, nativenames.Gas),
 		owner: e.NewAccount(t), guest: e.NewAccount(t)}
-	v.router, v.rsign = newKey(t)
-	v.inv(v.owner, v.rsign).Invoke(t, stackitem.Null{}, "registerRouter",
-		v.owner.ScriptHash(), v.router.PublicKey().Bytes(), 1000, 50)
+	v.router = newKey(t)
+	v.register(t, v.owner, v.router)
+	v.publish(t, v.owner, 1, planTerms(0, 1<<62, "hourly"))
 	return v
 }
 
-func newKey(t *testing.T) (*keys.PrivateKey, neotest.Signer) {
+func newKey(t *testing.T) *keys.PrivateKey {
 	pk, err := keys.NewPrivateKey()
 	require.NoError(t, err)
-	return pk, neotest.NewSingleSigner(wallet.NewAccountFromPrivateKey(pk))
+	return pk
+}
+
+func signerOf(pk *keys.PrivateKey) neotest.Signer {
+	return neotest.NewSingleSigner(wallet.NewAccountFromPrivateKey(pk))
+}
+
+// keyOf is the private key behind an account neotest made.
+func keyOf(s neotest.Signer) *keys.PrivateKey {
+	return s.(neotest.SingleSigner).Account().PrivateKey()
 }
 
 func (v *env) inv(signers ...neotest.Signer) *neotest.ContractInvoker {
@@ -76,12 +92,45 @@ func (v *env) gasBalance(h util.Uint160) *big.Int {
 	return v.e.Chain.GetUtilityTokenBalance(h)
 }
 
+func (v *env) magic() uint32 { return uint32(v.e.Chain.GetConfig().Magic) }
+
+// claim is the router's signature letting owner register it for a minute.
+func (v *env) claim(t *testing.T, router *keys.PrivateKey, owner util.Uint160) (int64, []byte) {
+	until := v.now(t) + 60000
+	return until, router.Sign(qlinkmsg.Claim(v.magic(), v.hash, router.PublicKey().Bytes(), owner, uint64(until)))
+}
+
+func (v *env) register(t *testing.T, owner neotest.Signer, router *keys.PrivateKey) {
+	until, sig := v.claim(t, router, owner.ScriptHash())
+	v.inv(owner).Invoke(t, stackitem.Null{}, "registerRouter", owner.ScriptHash(), router.PublicKey().Bytes(), until, sig)
+}
+
+func (v *env) publish(t *testing.T, owner neotest.Signer, planID int64, terms []byte) int64 {
+	h := v.inv(owner).InvokeAndCheck(t, nil, "publishPlan", owner.ScriptHash(), planID, terms)
+	return bigInt(v.event(t, h, "PlanPublished")[2])
+}
+
+// planTerms builds terms in the published layout (README.md) with fixed
+// prices and one zero-rated host.
+func planTerms(from, until uint64, name string) []byte {
+	return qlinkmsg.PlanTerms(qlinkmsg.Plan{PricePerMB: 1000, PricePerMinute: 50, DownKbps: 5000, UpKbps: 2000,
+		ValidFrom: from, ValidUntil: until, Name: name, ZeroRated: []qlinkmsg.ZeroRated{{Kind: 1, Data: []byte("chat.example")}}})
+}
+
+// openData is the transfer data that opens a channel under plan 1 v1.
+func (v *env) openData(voucher *keys.PrivateKey, expiry int64) []any {
+	return []any{opOpen, v.router.PublicKey().Bytes(), voucher.PublicKey().Bytes(), expiry, 1, 1}
+}
+
 // open funds a channel from the guest and returns its id, read from the
 // ChannelOpened event.
 func (v *env) open(t *testing.T, voucher *keys.PrivateKey, amount int64, expiry int64) int64 {
-	h := v.e.NewInvoker(v.gas, v.guest).Invoke(t, true, "transfer", v.guest.ScriptHash(), v.hash, amount,
-		[]any{"open", v.router.PublicKey().Bytes(), voucher.PublicKey().Bytes(), expiry})
-	return v.event(t, h, "ChannelOpened")[0].Value().(*big.Int).Int64()
+	return v.openWith(t, v.guest, v.openData(voucher, expiry), amount)
+}
+
+func (v *env) openWith(t *testing.T, guest neotest.Signer, data []any, amount int64) int64 {
+	h := v.e.NewInvoker(v.gas, guest).Invoke(t, true, "transfer", guest.ScriptHash(), v.hash, amount, data)
+	return bigInt(v.event(t, h, "ChannelOpened")[0])
 }
 
 // event returns the parameters of the contract's first event with this name.
@@ -101,32 +150,10 @@ func (v *env) channel(t *testing.T, id int64) []stackitem.Item {
 	return st.Pop().Array()
 }
 
-func voucherMessage(magic uint32, contract util.Uint160, id, amount uint64) []byte {
-	m := []byte("qlink-voucher-v1")
-	m = binary.LittleEndian.AppendUint32(m, magic)
-	m = append(m, contract.BytesBE()...)
-	m = binary.LittleEndian.AppendUint64(m, id)
-	return binary.LittleEndian.AppendUint64(m, amount)
-}
-
-func anchorMessage(magic uint32, contract util.Uint160, router *keys.PublicKey, seq uint64, prev, root []byte) []byte {
-	m := append([]byte("qlink-anchor-v1"), 0)
-	m = binary.LittleEndian.AppendUint32(m, magic)
-	m = append(m, contract.BytesBE()...)
-	m = append(m, router.Bytes()...)
-	m = binary.LittleEndian.AppendUint64(m, seq)
-	m = append(m, prev...)
-	return append(m, root...)
-}
-
-func (v *env) magic() uint32 { return uint32(v.e.Chain.GetConfig().Magic) }
-
-// sign is what every signer does: ECDSA P-256 over SHA-256 of the message,
-// r||s as 64 bytes.
-func sign(pk *keys.PrivateKey, msg []byte) []byte { return pk.Sign(msg) }
-
 func (v *env) voucher(pk *keys.PrivateKey, id, amount int64) []byte {
-	return sign(pk, voucherMessage(v.magic(), v.hash, uint64(id), uint64(amount)))
+	return pk.Sign(qlinkmsg.Voucher(v.magic(), v.hash, uint64(id), uint64(amount)))
 }
+
+func bigInt(it stackitem.Item) int64 { return it.Value().(*big.Int).Int64() }
 
 func sha(b []byte) []byte { h := hash.Sha256(b); return h.BytesBE() }

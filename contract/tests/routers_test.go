@@ -5,6 +5,7 @@ import (
 
 	"github.com/nspcc-dev/neo-go/pkg/core/native/nativenames"
 	"github.com/nspcc-dev/neo-go/pkg/vm/stackitem"
+	"github.com/qlink-agent/qlink-agent/contract/qlinkmsg"
 	"github.com/stretchr/testify/require"
 )
 
@@ -13,50 +14,66 @@ func TestRegisterRouter(t *testing.T) {
 	st, err := v.inv(v.owner).TestInvoke(t, "getRouter", v.router.PublicKey().Bytes())
 	require.NoError(t, err)
 	r := st.Pop().Array()
-	require.Equal(t, v.owner.ScriptHash().BytesBE(), r[1].Value())
-	require.EqualValues(t, 1000, r[2].Value().(interface{ Int64() int64 }).Int64())
-	require.Equal(t, true, r[4].Value())
+	require.Equal(t, v.owner.ScriptHash().BytesBE(), r[0].Value())
+	require.Equal(t, true, r[1].Value())
 
-	key, ks := newKey(t)
+	key := newKey(t)
 	pub := key.PublicKey().Bytes()
+	o := v.owner.ScriptHash()
+	until, sig := v.claim(t, key, o)
 	other := v.e.NewAccount(t)
+	inv := v.inv(v.owner)
 	t.Run("no owner witness", func(t *testing.T) {
-		v.inv(other, ks).InvokeFail(t, "owner witness missing", "registerRouter", v.owner.ScriptHash(), pub, 1, 1)
+		v.inv(other).InvokeFail(t, "owner witness missing", "registerRouter", o, pub, until, sig)
 	})
-	t.Run("no router witness", func(t *testing.T) {
-		v.inv(v.owner).InvokeFail(t, "router witness missing", "registerRouter", v.owner.ScriptHash(), pub, 1, 1)
+	t.Run("claim signed by another key", func(t *testing.T) {
+		_, forged := v.claim(t, newKey(t), o)
+		inv.InvokeFail(t, "bad claim signature", "registerRouter", o, pub, until, forged)
+	})
+	t.Run("claim for another owner", func(t *testing.T) {
+		// Someone who saw the claim cannot register the router to themselves.
+		v.inv(other).InvokeFail(t, "bad claim signature", "registerRouter", other.ScriptHash(), pub, until, sig)
+	})
+	t.Run("claim for another time", func(t *testing.T) {
+		inv.InvokeFail(t, "bad claim signature", "registerRouter", o, pub, until+1, sig)
+	})
+	t.Run("claim expired", func(t *testing.T) {
+		past := v.now(t) - 1
+		old := key.Sign(qlinkmsg.Claim(v.magic(), v.hash, pub, o, uint64(past)))
+		inv.InvokeFail(t, "claim expired", "registerRouter", o, pub, past, old)
 	})
 	t.Run("bad key", func(t *testing.T) {
-		v.inv(v.owner, ks).InvokeFail(t, "33-byte compressed", "registerRouter", v.owner.ScriptHash(), pub[:32], 1, 1)
+		inv.InvokeFail(t, "33-byte compressed", "registerRouter", o, pub[:32], until, sig)
 	})
-	t.Run("negative price", func(t *testing.T) {
-		v.inv(v.owner, ks).InvokeFail(t, "prices out of range", "registerRouter", v.owner.ScriptHash(), pub, -1, 1)
+	t.Run("bad owner", func(t *testing.T) {
+		inv.InvokeFail(t, "20-byte script hash", "registerRouter", o.BytesBE()[:19], pub, until, sig)
 	})
 	t.Run("twice", func(t *testing.T) {
-		v.inv(v.owner, v.rsign).InvokeFail(t, "already registered", "registerRouter",
-			v.owner.ScriptHash(), v.router.PublicKey().Bytes(), 1, 1)
+		u, s := v.claim(t, v.router, o)
+		inv.InvokeFail(t, "already registered", "registerRouter", o, v.router.PublicKey().Bytes(), u, s)
 	})
 	t.Run("unknown reads null", func(t *testing.T) {
-		v.inv(v.owner).Invoke(t, stackitem.Null{}, "getRouter", pub)
+		inv.Invoke(t, stackitem.Null{}, "getRouter", pub)
 	})
+	h := inv.Invoke(t, stackitem.Null{}, "registerRouter", o, pub, until, sig)
+	ev := v.event(t, h, "RouterRegistered")
+	require.Equal(t, pub, ev[0].Value())
+	require.Equal(t, o.BytesBE(), ev[1].Value())
 }
 
-func TestUpdateAndRetireRouter(t *testing.T) {
+func TestRetireRouter(t *testing.T) {
 	v := newEnv(t)
 	pub := v.router.PublicKey().Bytes()
-	other := v.e.NewAccount(t)
-	v.inv(other).InvokeFail(t, "owner witness missing", "updateRouter", pub, 5, 5)
-	h := v.inv(v.owner).Invoke(t, stackitem.Null{}, "updateRouter", pub, 7, 9)
-	ev := v.event(t, h, "RouterUpdated")
-	require.EqualValues(t, 7, ev[1].Value().(interface{ Int64() int64 }).Int64())
-
-	v.inv(other).InvokeFail(t, "owner witness missing", "retireRouter", pub)
-	v.event(t, v.inv(v.owner).Invoke(t, stackitem.Null{}, "retireRouter", pub), "RouterRetired")
-	v.inv(v.owner).InvokeFail(t, "router retired", "updateRouter", pub, 5, 5)
+	v.inv(v.e.NewAccount(t)).InvokeFail(t, "owner witness missing", "retireRouter", pub)
+	v.inv(v.owner).InvokeFail(t, "unknown router", "retireRouter", newKey(t).PublicKey().Bytes())
+	ev := v.event(t, v.inv(v.owner).Invoke(t, stackitem.Null{}, "retireRouter", pub), "RouterRetired")
+	require.Equal(t, v.owner.ScriptHash().BytesBE(), ev[1].Value())
 	v.inv(v.owner).InvokeFail(t, "router retired", "retireRouter", pub)
-	voucher, _ := newKey(t)
+	st, err := v.inv(v.owner).TestInvoke(t, "getRouter", pub)
+	require.NoError(t, err)
+	require.Equal(t, false, st.Pop().Array()[1].Value())
 	v.e.NewInvoker(v.gas, v.guest).InvokeFail(t, "router retired", "transfer",
-		v.guest.ScriptHash(), v.hash, 100, []any{"open", pub, voucher.PublicKey().Bytes(), v.now(t) + 60000})
+		v.guest.ScriptHash(), v.hash, 100, v.openData(newKey(t), v.now(t)+60000))
 }
 
 func TestTokenAccepted(t *testing.T) {

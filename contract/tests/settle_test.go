@@ -5,51 +5,63 @@ import (
 	"testing"
 
 	"github.com/nspcc-dev/neo-go/pkg/util"
-	"github.com/nspcc-dev/neo-go/pkg/vm/stackitem"
+	"github.com/qlink-agent/qlink-agent/contract/qlinkmsg"
 	"github.com/stretchr/testify/require"
 )
 
 func TestRedeemPaysOnlyTheRise(t *testing.T) {
 	v := newEnv(t)
-	voucher, _ := newKey(t)
+	voucher := newKey(t)
 	id := v.open(t, voucher, 10_0000_0000, v.now(t)+60000)
 	gateway := v.e.NewAccount(t)
 	owner0 := v.gasBalance(v.owner.ScriptHash())
 	h := v.inv(gateway).Invoke(t, 3_0000_0000, "redeem", id, 3_0000_0000, v.voucher(voucher, id, 3_0000_0000))
 	ev := v.event(t, h, "ChannelRedeemed")
-	require.EqualValues(t, 3_0000_0000, ev[3].Value().(*big.Int).Int64())
+	require.Equal(t, v.owner.ScriptHash().BytesBE(), ev[1].Value())
+	require.EqualValues(t, 3_0000_0000, bigInt(ev[2]))
+	require.EqualValues(t, 3_0000_0000, bigInt(ev[3]))
 	v.inv(gateway).Invoke(t, 4_5000_0000, "redeem", id, 7_5000_0000, v.voucher(voucher, id, 7_5000_0000))
 	// The gateway paid the fees, so the owner got exactly the voucher total.
 	require.Equal(t, new(big.Int).Add(owner0, big.NewInt(7_5000_0000)), v.gasBalance(v.owner.ScriptHash()))
 	require.Equal(t, big.NewInt(2_5000_0000), v.gasBalance(v.hash))
-	require.EqualValues(t, 7_5000_0000, v.channel(t, id)[7].Value().(*big.Int).Int64())
+	require.EqualValues(t, 7_5000_0000, bigInt(v.channel(t, id)[6]))
 }
 
-func TestRedeemRefusals(t *testing.T) {
-	v := newEnv(t)
-	voucher, _ := newKey(t)
-	forger, _ := newKey(t)
-	id := v.open(t, voucher, 1000, v.now(t)+60000)
-	other := v.open(t, voucher, 1000, v.now(t)+60000)
-	inv := v.inv(v.guest)
-	inv.Invoke(t, 500, "redeem", id, 500, v.voucher(voucher, id, 500))
+// redeemRefusals are the vouchers no redeem or close may take: stale,
+// foreign (another channel, contract or network), over the deposit, or
+// signed by a key that is not the channel's.
+func redeemRefusals(v *env, t *testing.T, id, other int64, good, forger interface{ Sign([]byte) []byte }) map[string]struct {
+	amount int64
+	sig    []byte
+	msg    string
+} {
 	m := v.magic()
-	cases := map[string]struct {
+	sign := func(msg []byte) []byte { return good.Sign(msg) }
+	return map[string]struct {
 		amount int64
 		sig    []byte
 		msg    string
 	}{
-		"lowered":         {400, v.voucher(voucher, id, 400), "not above what was redeemed"},
-		"same amount":     {500, v.voucher(voucher, id, 500), "not above what was redeemed"},
-		"over deposit":    {1001, v.voucher(voucher, id, 1001), "above deposit"},
-		"forged":          {600, v.voucher(forger, id, 600), "bad voucher signature"},
-		"other channel":   {600, v.voucher(voucher, other, 600), "bad voucher signature"},
-		"other contract":  {600, sign(voucher, voucherMessage(m, util.Uint160{1, 2, 3}, uint64(id), 600)), "bad voucher signature"},
-		"other network":   {600, sign(voucher, voucherMessage(m+1, v.hash, uint64(id), 600)), "bad voucher signature"},
-		"other amount":    {700, v.voucher(voucher, id, 600), "bad voucher signature"},
-		"short signature": {600, v.voucher(voucher, id, 600)[:63], "bad voucher signature"},
+		"stale: lowered":         {400, sign(qlinkmsg.Voucher(m, v.hash, uint64(id), 400)), "not above what was redeemed"},
+		"stale: same amount":     {500, sign(qlinkmsg.Voucher(m, v.hash, uint64(id), 500)), "not above what was redeemed"},
+		"over deposit":           {1001, sign(qlinkmsg.Voucher(m, v.hash, uint64(id), 1001)), "above deposit"},
+		"wrong key":              {600, forger.Sign(qlinkmsg.Voucher(m, v.hash, uint64(id), 600)), "bad voucher signature"},
+		"foreign: channel":       {600, sign(qlinkmsg.Voucher(m, v.hash, uint64(other), 600)), "bad voucher signature"},
+		"foreign: contract":      {600, sign(qlinkmsg.Voucher(m, util.Uint160{1, 2, 3}, uint64(id), 600)), "bad voucher signature"},
+		"foreign: network magic": {600, sign(qlinkmsg.Voucher(m+1, v.hash, uint64(id), 600)), "bad voucher signature"},
+		"other amount":           {700, sign(qlinkmsg.Voucher(m, v.hash, uint64(id), 600)), "bad voucher signature"},
+		"short signature":        {600, sign(qlinkmsg.Voucher(m, v.hash, uint64(id), 600))[:63], "bad voucher signature"},
 	}
-	for name, c := range cases {
+}
+
+func TestRedeemRefusals(t *testing.T) {
+	v := newEnv(t)
+	voucher, forger := newKey(t), newKey(t)
+	id := v.open(t, voucher, 1000, v.now(t)+60000)
+	other := v.open(t, voucher, 1000, v.now(t)+60000)
+	inv := v.inv(v.guest)
+	inv.Invoke(t, 500, "redeem", id, 500, v.voucher(voucher, id, 500))
+	for name, c := range redeemRefusals(v, t, id, other, voucher, forger) {
 		t.Run(name, func(t *testing.T) { inv.InvokeFail(t, c.msg, "redeem", id, c.amount, c.sig) })
 	}
 	inv.InvokeFail(t, "unknown channel", "redeem", 99, 1, v.voucher(voucher, 99, 1))
@@ -59,78 +71,63 @@ func TestRedeemRefusals(t *testing.T) {
 
 func TestRedeemInsideWindow(t *testing.T) {
 	v := newEnv(t)
-	voucher, _ := newKey(t)
+	voucher := newKey(t)
 	id := v.open(t, voucher, 1000, v.now(t)+1000)
 	v.advance(t, 1000+windowMs/2)
 	v.inv(v.guest).InvokeFail(t, "refund opens after", "refund", id)
 	v.inv(v.owner).Invoke(t, 10, "redeem", id, 10, v.voucher(voucher, id, 10))
 }
 
+func transfers(v *env, t *testing.T, h util.Uint256) int {
+	n := 0
+	for _, ev := range v.e.GetTxExecResult(t, h).Events {
+		if ev.Name == "Transfer" {
+			n++
+		}
+	}
+	return n
+}
+
 func TestRedeemBatch(t *testing.T) {
 	v := newEnv(t)
-	vk := make([]int64, 3)
 	var items []any
-	for i := range vk {
-		key, _ := newKey(t)
-		vk[i] = v.open(t, key, 1000, v.now(t)+60000)
-		items = append(items, []any{vk[i], int64(100 * (i + 1)), v.voucher(key, vk[i], int64(100*(i+1)))})
+	for i := range 3 {
+		key := newKey(t)
+		id := v.open(t, key, 1000, v.now(t)+60000)
+		items = append(items, []any{id, int64(100 * (i + 1)), v.voucher(key, id, int64(100*(i+1)))})
 	}
 	owner0 := v.gasBalance(v.owner.ScriptHash())
 	h := v.inv(v.guest).Invoke(t, 600, "redeemBatch", items)
 	require.Equal(t, new(big.Int).Add(owner0, big.NewInt(600)), v.gasBalance(v.owner.ScriptHash()))
-	transfers := 0
-	for _, ev := range v.e.GetTxExecResult(t, h).Events {
-		if ev.Name == "Transfer" {
-			transfers++
-		}
-	}
-	require.Equal(t, 1, transfers, "one payout per owner and token")
+	require.Equal(t, 1, transfers(v, t, h), "one payout per owner and token")
 	// All or nothing: one stale voucher faults the whole batch.
-	key, _ := newKey(t)
+	key := newKey(t)
 	fresh := v.open(t, key, 1000, v.now(t)+60000)
 	bad := []any{[]any{fresh, int64(5), v.voucher(key, fresh, 5)}, items[0]}
 	v.inv(v.guest).InvokeFail(t, "not above what was redeemed", "redeemBatch", bad)
-	require.EqualValues(t, 0, v.channel(t, fresh)[7].Value().(*big.Int).Int64())
+	require.EqualValues(t, 0, bigInt(v.channel(t, fresh)[6]))
 	v.inv(v.guest).InvokeFail(t, "voucher item wants", "redeemBatch", []any{[]any{fresh, int64(5)}})
 }
 
-func TestClose(t *testing.T) {
+// Each (owner, token) is paid once, whatever the order of the items.
+func TestRedeemBatchTwoOwners(t *testing.T) {
 	v := newEnv(t)
-	voucher, _ := newKey(t)
-	id := v.open(t, voucher, 1000, v.now(t)+60000)
-	v.inv(v.owner).Invoke(t, 100, "redeem", id, 100, v.voucher(voucher, id, 100))
-	v.inv(v.guest).InvokeFail(t, "owner witness missing", "close", id, 300, v.voucher(voucher, id, 300))
-	v.inv(v.owner).InvokeFail(t, "not above what was redeemed", "close", id, 50, v.voucher(voucher, id, 50))
-	v.inv(v.owner).InvokeFail(t, "bad voucher signature", "close", id, 300, v.voucher(voucher, id, 299))
-	guest0 := v.gasBalance(v.guest.ScriptHash())
-	owner0 := v.gasBalance(v.owner.ScriptHash())
-	// A gateway pays the fees; the owner only co-signs.
-	h := v.e.NewInvoker(v.hash, v.e.NewAccount(t), v.owner).Invoke(t, stackitem.Null{}, "close", id, 300, v.voucher(voucher, id, 300))
-	ev := v.event(t, h, "ChannelClosed")
-	require.EqualValues(t, 200, ev[2].Value().(*big.Int).Int64())
-	require.EqualValues(t, 700, ev[3].Value().(*big.Int).Int64())
-	require.Equal(t, new(big.Int).Add(guest0, big.NewInt(700)), v.gasBalance(v.guest.ScriptHash()))
-	require.Equal(t, new(big.Int).Add(owner0, big.NewInt(200)), v.gasBalance(v.owner.ScriptHash()))
-	require.Zero(t, v.gasBalance(v.hash).Sign())
-	v.inv(v.owner).InvokeFail(t, "channel closed", "close", id, 300, []byte{})
-	v.inv(v.owner).InvokeFail(t, "channel closed", "redeem", id, 400, v.voucher(voucher, id, 400))
-	v.inv(v.guest).InvokeFail(t, "channel closed", "refund", id)
-}
-
-func TestRefund(t *testing.T) {
-	v := newEnv(t)
-	voucher, _ := newKey(t)
-	id := v.open(t, voucher, 1000, v.now(t)+5000)
-	v.inv(v.owner).Invoke(t, 250, "redeem", id, 250, v.voucher(voucher, id, 250))
-	v.inv(v.guest).InvokeFail(t, "refund opens after", "refund", id)
-	v.advance(t, 5000)
-	v.inv(v.guest).InvokeFail(t, "refund opens after", "refund", id)
-	v.advance(t, windowMs+1)
-	guest0 := v.gasBalance(v.guest.ScriptHash())
-	// Anyone may trigger it; the guest is paid.
-	h := v.inv(v.owner).Invoke(t, 750, "refund", id)
-	require.EqualValues(t, 750, v.event(t, h, "ChannelRefunded")[2].Value().(*big.Int).Int64())
-	require.Equal(t, new(big.Int).Add(guest0, big.NewInt(750)), v.gasBalance(v.guest.ScriptHash()))
-	v.inv(v.guest).InvokeFail(t, "channel closed", "refund", id)
-	require.Equal(t, true, v.channel(t, id)[9].Value())
+	owner2, router2 := v.e.NewAccount(t), newKey(t)
+	v.register(t, owner2, router2)
+	v.publish(t, owner2, 1, planTerms(0, 1<<62, "other"))
+	var items []any
+	for i := range 4 {
+		key := newKey(t)
+		data := v.openData(key, v.now(t)+60000)
+		if i%2 == 1 {
+			data[1] = router2.PublicKey().Bytes()
+		}
+		id := v.openWith(t, v.guest, data, 1000)
+		items = append(items, []any{id, int64(10), v.voucher(key, id, 10)})
+	}
+	a0, b0 := v.gasBalance(v.owner.ScriptHash()), v.gasBalance(owner2.ScriptHash())
+	h := v.inv(v.guest).Invoke(t, 40, "redeemBatch", items)
+	require.Equal(t, 2, transfers(v, t, h))
+	require.Equal(t, new(big.Int).Add(a0, big.NewInt(20)), v.gasBalance(v.owner.ScriptHash()))
+	require.Equal(t, new(big.Int).Add(b0, big.NewInt(20)), v.gasBalance(owner2.ScriptHash()))
 }

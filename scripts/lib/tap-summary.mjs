@@ -3,7 +3,11 @@
 // failed before reaching any.
 import { createInterface } from 'node:readline';
 
-let pass = 0, fail = 0, skip = 0, fileCases = 0, fileFailed = 0;
+let pass = 0,
+  fail = 0,
+  skip = 0,
+  fileCases = 0,
+  fileFailed = 0;
 const rl = createInterface({ input: process.stdin });
 for await (const line of rl) {
   process.stderr.write(line + '\n');
@@ -12,7 +16,10 @@ for await (const line of rl) {
     fileCases++;
     if (/# SKIP/i.test(sub[2])) skip++;
     else if (sub[1] === 'ok') pass++;
-    else { fail++; fileFailed++; }
+    else {
+      fail++;
+      fileFailed++;
+    }
     continue;
   }
   const file = /^(not ok|ok) \d+ - /.exec(line);

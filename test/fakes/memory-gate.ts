@@ -1,13 +1,16 @@
-import type { EnsureResult, GateBackend, GatePolicy, Grant, SessionCounters } from '../../agent/src/gate/backend.js';
+import type { Binding, EnsureResult, GateBackend, GatePolicy, Grant, SessionCounters, SpoofCounts } from '../../agent/src/gate/backend.js';
 import { GateConflictError } from '../../agent/src/gate/backend.js';
 
 /** An in-memory gate: what the kernel would hold, with traffic the test injects. */
 export class MemoryGate implements GateBackend {
   readonly kind = 'nftables' as const;
+  /** Zero-rating is the kernel's (test/zero-rated.nft.netns.test.ts): not modelled here. */
+  readonly zeroRating = false;
   present = false;
   grants = new Map<string, number>();
   counters = new Map<number, { down: number; up: number; handle: number }>();
   ports: string[] = [];
+  bindings: Binding[] = [];
   #handle = 0;
 
   async ensure(_p: GatePolicy, grants: readonly Grant[], keep: readonly number[]): Promise<EnsureResult> {
@@ -16,7 +19,11 @@ export class MemoryGate implements GateBackend {
     this.rulesFlushed = false;
     let revoked = 0;
     let granted = 0;
-    for (const [mac, id] of this.grants) if (!grants.some((g) => g.mac === mac && g.sessionId === id)) { this.grants.delete(mac); revoked++; }
+    for (const [mac, id] of this.grants)
+      if (!grants.some((g) => g.mac === mac && g.sessionId === id)) {
+        this.grants.delete(mac);
+        revoked++;
+      }
     const keepIds = new Set([...keep, ...grants.map((g) => g.sessionId)]);
     for (const id of this.counters.keys()) if (!keepIds.has(id)) this.counters.delete(id);
     for (const g of grants) {
@@ -28,7 +35,11 @@ export class MemoryGate implements GateBackend {
     return { created, granted, revoked };
   }
 
-  async remove() { this.present = false; this.grants.clear(); this.counters.clear(); }
+  async remove() {
+    this.present = false;
+    this.grants.clear();
+    this.counters.clear();
+  }
 
   async grant(g: Grant) {
     if (!this.present || this.grants.has(g.mac) || this.counters.has(g.sessionId)) throw new GateConflictError('exists');
@@ -41,7 +52,9 @@ export class MemoryGate implements GateBackend {
     this.grants.delete(g.mac);
   }
 
-  async dropCounters(ids: readonly number[]) { for (const id of ids) this.counters.delete(id); }
+  async dropCounters(ids: readonly number[]) {
+    for (const id of ids) this.counters.delete(id);
+  }
 
   async readCounters(): Promise<Map<number, SessionCounters> | null> {
     if (!this.present) return null;
@@ -54,9 +67,21 @@ export class MemoryGate implements GateBackend {
 
   rulesFlushed = false;
 
-  async rulesIntact() { return this.present && !this.rulesFlushed; }
+  async rulesIntact() {
+    return this.present && !this.rulesFlushed;
+  }
 
-  async setGuestPorts(ports: readonly string[]) { this.ports = [...ports]; }
+  async setGuestPorts(ports: readonly string[]) {
+    this.ports = [...ports];
+  }
+
+  async setBindings(bindings: readonly Binding[]) {
+    this.bindings = [...bindings];
+  }
+
+  spoofed(): SpoofCounts | null {
+    return null;
+  }
 
   /** Traffic as the kernel would count it: only a granted guest's bytes land on its counters. */
   traffic(mac: string, down: number, up: number): boolean {
@@ -69,5 +94,9 @@ export class MemoryGate implements GateBackend {
   }
 
   /** `nft flush ruleset`: everything gone, counters included. */
-  flush() { this.present = false; this.grants.clear(); this.counters.clear(); }
+  flush() {
+    this.present = false;
+    this.grants.clear();
+    this.counters.clear();
+  }
 }

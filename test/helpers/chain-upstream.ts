@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import * as tb from '../../scripts/lib/testbed/index.js';
-import { parseChainState, type ChainState } from '../../gateway/src/chain/config.js';
+import { parseChainState, type ChainState } from '../../chain/src/config.js';
 import { sh } from './testbed.js';
 
 export const RPC_IP = '203.0.113.20';
@@ -23,8 +23,16 @@ export interface UpstreamChain {
  * the test's teardown; it is safe after a failed start.
  */
 export async function chainInUpstream(id: string, dir: string): Promise<UpstreamChain> {
-  const env = { QLINK_CHAIN_DIR: join(dir, 'chain'), QLINK_CHAIN_RPC_ADDR: RPC_IP, QLINK_CHAIN_RPC_PORT: '40332', QLINK_CHAIN_P2P_PORT: '40333', QLINK_CHAIN_RPC_URL: RPC };
-  const down = async () => { await tb.exec(id, 'upstream', ['scripts/chain', 'down'], { env, timeoutMs: 60_000, cwd: process.cwd() }).catch(() => {}); };
+  const env = {
+    QLINK_CHAIN_DIR: join(dir, 'chain'),
+    QLINK_CHAIN_RPC_ADDR: RPC_IP,
+    QLINK_CHAIN_RPC_PORT: '40332',
+    QLINK_CHAIN_P2P_PORT: '40333',
+    QLINK_CHAIN_RPC_URL: RPC,
+  };
+  const down = async () => {
+    await tb.exec(id, 'upstream', ['scripts/chain', 'down'], { env, timeoutMs: 60_000, cwd: process.cwd() }).catch(() => {});
+  };
   await sh(id, 'upstream', `ip addr add ${RPC_IP}/24 dev eth0`);
   const up = await tb.exec(id, 'upstream', ['scripts/chain', 'up'], { env, timeoutMs: 180_000, cwd: process.cwd() });
   if (up.code !== 0) {
@@ -32,10 +40,13 @@ export async function chainInUpstream(id: string, dir: string): Promise<Upstream
     throw new Error(`scripts/chain up failed: ${up.stderr.slice(-500)}`);
   }
   const state = parseChainState(up.stdout);
-  const base = ['--rpc', RPC, '--magic', String(state.magic), '--contract', state.contract];
+  const base = ['--rpc', RPC, '--magic', String(state.networkMagic), '--contract', state.contract];
   return {
-    state, base, down,
+    state,
+    base,
+    down,
     wif: (name) => state.wallets[name]!.wif,
-    wallet: (host, args, extra = {}) => tb.exec(id, host, ['scripts/guest-wallet', ...args, ...base], { env: { NODE_OPTIONS: '', ...extra }, timeoutMs: 60_000, cwd: process.cwd() }),
+    wallet: (host, args, extra = {}) =>
+      tb.exec(id, host, ['scripts/guest-wallet', ...args, ...base], { env: { NODE_OPTIONS: '', ...extra }, timeoutMs: 60_000, cwd: process.cwd() }),
   };
 }

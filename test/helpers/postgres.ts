@@ -8,7 +8,9 @@ import { freePort } from './mosquitto.js';
 const run = promisify(execFile);
 
 function binDir(): string {
-  const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync('/usr/lib/postgresql')
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
   if (!versions[0]) throw new Error('Debian postgresql is not installed (scripts/lib/install-deps)');
   return `/usr/lib/postgresql/${versions[0]}/bin`;
 }
@@ -40,8 +42,16 @@ export async function startPostgres(opts: { fsync?: boolean } = {}): Promise<Pos
   try {
     if (asRoot) chownSync(dir, userIdOf('postgres'), groupIdOf('postgres'));
     await as(`${bin}/initdb`, ['-D', dir, '-U', user, '-A', 'trust', '--no-sync', '-E', 'UTF8']);
-    await as(`${bin}/pg_ctl`, ['-D', dir, '-w', '-l', join(dir, 'log'), '-o',
-      `-k ${dir} -p ${port} -c listen_addresses='' -c fsync=${opts.fsync ? 'on' : 'off'} -c max_connections=100`, 'start']);
+    await as(`${bin}/pg_ctl`, [
+      '-D',
+      dir,
+      '-w',
+      '-l',
+      join(dir, 'log'),
+      '-o',
+      `-k ${dir} -p ${port} -c listen_addresses='' -c fsync=${opts.fsync ? 'on' : 'off'} -c max_connections=100`,
+      'start',
+    ]);
   } catch (e) {
     await stop();
     throw e;
@@ -63,7 +73,9 @@ export async function createDatabase(pg: Postgres, name: string): Promise<string
 }
 
 const idOf = (file: string, name: string): number => {
-  const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(name + ':'));
+  const line = readFileSync(file, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(name + ':'));
   if (!line) throw new Error(`no ${name} in ${file}`);
   return Number(line.split(':')[2]);
 };

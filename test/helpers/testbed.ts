@@ -32,7 +32,12 @@ export async function client(id: string, mac: string): Promise<ClientView> {
 }
 
 /** Opens a TCP connection from a host; reports how it ended and how long it took. */
-export async function tcpProbe(id: string, host: string, addr: string, port: number): Promise<{ result: 'open' | 'refused' | 'timeout' | 'error'; ms: number }> {
+export async function tcpProbe(
+  id: string,
+  host: string,
+  addr: string,
+  port: number,
+): Promise<{ result: 'open' | 'refused' | 'timeout' | 'error'; ms: number }> {
   const started = Date.now();
   const r = await sh(id, host, `timeout 3 bash -c 'exec 3<>/dev/tcp/${addr}/${port}' 2>&1; echo "rc=$?"`);
   const ms = Date.now() - started;
@@ -61,3 +66,47 @@ export function curlArgs(url: string, extra: string[] = []): string[] {
 export { shellJoin } from '../../scripts/lib/testbed/proc.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Byte counts of one interface read every 50 ms, each stamped with the wall clock when read: what really crossed the wire, and when. */
+export interface WireSamples {
+  /** Bytes that crossed between two wall-clock times, rounded outwards to the samples around them. */
+  between(fromMs: number, toMs: number): number;
+  readonly samples: ReadonlyArray<readonly [atMs: number, bytes: number]>;
+}
+
+/**
+ * Samples /sys/class/net/IFACE/statistics/{rx,tx}_bytes in a testbed host until stopped. A test
+ * that bounds what a window may lose measures the window's traffic with it rather than assuming the
+ * sender's pace: under load a receiver that falls behind drains the backlog at line rate.
+ */
+export function sampleWire(id: string, host: string, iface: string, dir: 'rx' | 'tx'): { stop(): Promise<WireSamples> } {
+  const file = `/sys/class/net/${iface}/statistics/${dir}_bytes`;
+  const child = tb.spawn(id, host, ['bash', '-c', `while :; do echo "$(date +%s%3N) $(cat ${file})"; sleep 0.05; done`], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  return {
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      const samples = out
+        .split('\n')
+        .map((l) => l.trim().split(' ').map(Number))
+        .filter((p): p is [number, number] => p.length === 2 && p.every(Number.isFinite))
+        .map(([at, bytes]) => [at, bytes] as const);
+      if (samples.length < 2) throw new Error(`${file} in ${host}: ${samples.length} samples`);
+      return {
+        samples,
+        between(fromMs, toMs) {
+          const before = samples.filter(([at]) => at <= fromMs).at(-1) ?? samples[0];
+          const after = samples.find(([at]) => at >= toMs) ?? samples.at(-1);
+          return (after?.[1] ?? 0) - (before?.[1] ?? 0);
+        },
+      };
+    },
+  };
+}

@@ -9,7 +9,7 @@ export interface BackendUnderTest {
   name: string;
   /** Merged into the testbed's agent config. */
   agentConfig: { backend: 'nftables' | 'iptables' };
-  /** Everything gone, counters included (`nft flush ruleset`, `iptables -F/-X`). */
+  /** Everything gone, counters included (`nft flush ruleset`, empty tables restored with `iptables-restore`). */
   flushAll: { label: string; run(id: string): Promise<number> };
   /** The gate's forwarding rules are in the kernel again. */
   gateBack(id: string): Promise<boolean>;
@@ -36,13 +36,19 @@ export const nftBackend: BackendUnderTest = {
 export function iptBackend(variant: 'legacy' | 'nft'): BackendUnderTest {
   process.env.QLINK_IPTABLES = variant;
   const bins = [`iptables-${variant}`, `ip6tables-${variant}`];
-  const flushAll = bins.flatMap((b) => ['filter', 'nat', 'mangle'].map((t) => `${b} -t ${t} -F && ${b} -t ${t} -X`)).join(' && ')
-    + (variant === 'nft' ? ' && nft flush ruleset' : '');
+  // As a firewall reload does it: one iptables-restore per family empties filter, nat and mangle, user
+  // chains too, in one commit. Separate -F and -X commands raced the agent's rebuild (CI, 2026-12-02:
+  // the rebuild already referenced a chain a later -X was to delete, and the flush failed with exit 4).
+  const empty = String.raw`*filter\nCOMMIT\n*nat\nCOMMIT\n*mangle\nCOMMIT\n`;
+  const flushAll = bins.map((b) => `printf '${empty}' | ${b}-restore -w`).join(' && ') + (variant === 'nft' ? ' && nft flush ruleset' : '');
   const flushHooks = bins.map((b) => `${b} -F FORWARD && ${b} -F INPUT && ${b} -t nat -F PREROUTING && ${b} -t mangle -F FORWARD`).join(' && ');
   return {
     name: `iptables-${variant}`,
     agentConfig: { backend: 'iptables' },
-    flushAll: { label: `iptables -F/-X of every table${variant === 'nft' ? ' + nft flush ruleset' : ''}`, run: (id) => sh(id, flushAll) },
+    flushAll: {
+      label: `iptables-restore of empty filter, nat and mangle tables${variant === 'nft' ? ' + nft flush ruleset' : ''}`,
+      run: (id) => sh(id, flushAll),
+    },
     gateBack: async (id) => (await sh(id, bins.map((b) => `${b} -S qlink_from_guest | grep -q -- '-j qlink_up'`).join(' && '))) === 0,
     flushHooks: { label: 'iptables -F of the built-in chains (a firewall reload; the qlink_ chains left)', run: (id) => sh(id, flushHooks) },
     hooksBack: async (id) => (await sh(id, bins.map((b) => `${b} -S FORWARD | grep -q qlink_fwd`).join(' && '))) === 0,

@@ -3,7 +3,6 @@ import * as tb from '../../scripts/lib/testbed/index.js';
 import type { BackendUnderTest } from './backends.js';
 import { client, qlink, sh, tcpProbe, udpProbe, useTestbed } from '../helpers/testbed.js';
 
-
 /** The gate issue's acceptance, against one backend. */
 export async function gateSuite(t: Test, ID: string, backend: BackendUnderTest): Promise<void> {
   const bed = await useTestbed(t, ID, { clients: 2, agent: true, agentConfig: backend.agentConfig });
@@ -23,10 +22,11 @@ export async function gateSuite(t: Test, ID: string, backend: BackendUnderTest):
       t.ok(p.ms < 1000, `${when}: refused in ${p.ms} ms (< 1 s)`);
       t.match(await udpProbe(ID, 'c1', addr, 9999), /^(ECONNREFUSED|EHOSTUNREACH|EACCES)$/, `${when}: UDP to ${addr} gets an ICMP error`);
     }
+    // Held guests' names outside the walled garden all point at the portal (issue 16): the probes still find it.
     const dns = await sh(ID, 'c1', 'getent ahostsv4 any.example.org | head -1');
-    t.match(dns.stdout, new RegExp(`^${up.ip4.replace(/\./g, '\\.')}`), `${when}: DNS answers`);
+    t.match(dns.stdout, new RegExp(`^${bed.router.lan4.replace(/\./g, '\\.')}`), `${when}: DNS answers with the portal`);
     const dns6 = await sh(ID, 'c1', 'getent ahostsv6 any.example.org | head -1');
-    t.match(dns6.stdout, /^2001:db8:ff::10/, `${when}: DNS answers AAAA`);
+    t.match(dns6.stdout, new RegExp(`^${bed.router.lan6}`), `${when}: DNS answers AAAA with the portal`);
     const dhcp = await sh(ID, 'c1', 'udhcpc -i eth0 -n -q -f -s /bin/true -t 3 -T 1 2>&1');
     t.equal(dhcp.code, 0, `${when}: DHCP answers: ${dhcp.stdout.split('\n').pop()}`);
   };
@@ -47,8 +47,11 @@ export async function gateSuite(t: Test, ID: string, backend: BackendUnderTest):
     t.match((await http('c2', `http://${up.ip4}/anything`)).stdout, /x-qlink-portal/i, 'the other guest is still held');
   });
 
-  await t.test('guests never reach each other, the router\'s services, or the home network', async (t) => {
-    for (const [who, state] of [['c1', 'authorized'], ['c2', 'held']] as const) {
+  await t.test("guests never reach each other, the router's services, or the home network", async (t) => {
+    for (const [who, state] of [
+      ['c1', 'authorized'],
+      ['c2', 'held'],
+    ] as const) {
       const other = who === 'c1' ? c2 : c1;
       t.not((await tcpProbe(ID, who, other.ip4, 22)).result, 'open', `${state} ${who} cannot reach ${other.name} over v4`);
       for (const addr of [other.ip4, other.ip6]) {
@@ -67,10 +70,24 @@ export async function gateSuite(t: Test, ID: string, backend: BackendUnderTest):
 
   await t.test('after qlink deauth the guest is held again, open connections included', async (t) => {
     // A download the guest only reads (it sends nothing but ACKs) and an upload it keeps sending on.
-    const down = tb.spawn(ID, 'c1', ['curl', '-sS', '-m', '12', '--limit-rate', '300k', '-o', '/dev/null', '-w', '%{size_download}', `http://${up.ip4}/bytes/50000000`]);
+    const down = tb.spawn(ID, 'c1', [
+      'curl',
+      '-sS',
+      '-m',
+      '12',
+      '--limit-rate',
+      '300k',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{size_download}',
+      `http://${up.ip4}/bytes/50000000`,
+    ]);
     const up6 = tb.spawn(ID, 'c1', ['iperf3', '-c', up.ip6, '-t', '30', '-b', '2M', '--connect-timeout', '2000']);
     let downOut = '';
-    down.stdout!.on('data', (d) => { downOut += d; });
+    down.stdout!.on('data', (d) => {
+      downOut += d;
+    });
     const downDone = new Promise<void>((r) => down.on('exit', () => r()));
     const upDone = new Promise<number | null>((r) => up6.on('exit', (code) => r(code)));
     await new Promise((r) => setTimeout(r, 2000));
@@ -108,7 +125,11 @@ export async function gateSuite(t: Test, ID: string, backend: BackendUnderTest):
       t.match(r.stderr.split('\n')[0], re, `qlink ${args.join(' ')}: ${r.stderr.split('\n')[0]}`);
     }
     const sock = bed.agent!.socket;
-    const garbage = await sh(ID, 'router', `printf 'garbage\\n{"cmd":"reboot"}\\n' | socat -t2 - UNIX-CONNECT:${sock}; head -c 200000 /dev/zero | tr '\\0' a | socat -t2 - UNIX-CONNECT:${sock}; head -c 4096 /dev/urandom | socat -t1 - UNIX-CONNECT:${sock}; true`);
+    const garbage = await sh(
+      ID,
+      'router',
+      `printf 'garbage\\n{"cmd":"reboot"}\\n' | socat -t2 - UNIX-CONNECT:${sock}; head -c 200000 /dev/zero | tr '\\0' a | socat -t2 - UNIX-CONNECT:${sock}; head -c 4096 /dev/urandom | socat -t1 - UNIX-CONNECT:${sock}; true`,
+    );
     t.match(garbage.stdout, /request is not JSON/);
     t.match(garbage.stdout, /bad request/);
     t.match(garbage.stdout, /over 65536 bytes/);

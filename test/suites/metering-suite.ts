@@ -1,7 +1,7 @@
 import type { Test } from 'tap';
 import * as tb from '../../scripts/lib/testbed/index.js';
 import type { BackendUnderTest } from './backends.js';
-import { client, curlArgs, qlink, sh, shellJoin, sleep, useTestbed } from '../helpers/testbed.js';
+import { client, curlArgs, qlink, sampleWire, sh, shellJoin, sleep, useTestbed } from '../helpers/testbed.js';
 
 const MB = 1_000_000;
 
@@ -13,7 +13,10 @@ export async function meteringSuite(t: Test, ID: string, backend: BackendUnderTe
   for (const c of [c1, c2]) t.equal((await qlink(ID, ['auth', c.mac])).code, 0);
 
   await t.test('a 20 MB download and a 5 MB upload are counted within [payload, payload x 1.05]', async (t) => {
-    for (const [who, v6] of [[c1, false], [c2, true]] as const) {
+    for (const [who, v6] of [
+      [c1, false],
+      [c2, true],
+    ] as const) {
       const host = v6 ? `[${up.ip6}]` : up.ip4;
       const before = await client(ID, who.mac);
       const dl = await tb.exec(ID, who.name, curlArgs(`http://${host}/bytes/${20 * MB}`), { timeoutMs: 60_000 });
@@ -51,13 +54,18 @@ export async function meteringSuite(t: Test, ID: string, backend: BackendUnderTe
     const before = await client(ID, c2.mac);
     const rate = 4 * MB;
     const payload = 24 * MB;
+    // What crossed the router's port to c2, and when: the loss is bounded by the window's real traffic.
+    const wire = sampleWire(ID, 'router', c2.port, 'tx');
     const dl = tb.exec(ID, 'c2', curlArgs(`http://${up.ip4}/bytes/${payload}?rate=${rate}`), { timeoutMs: 60_000 });
     await sleep(2000);
     t.equal(await backend.flushAll.run(ID), 0);
     const flushedAt = Date.now();
     let back = false;
     while (Date.now() - flushedAt < 5000) {
-      if (await backend.gateBack(ID)) { back = true; break; }
+      if (await backend.gateBack(ID)) {
+        back = true;
+        break;
+      }
       await sleep(50);
     }
     const restoreMs = Date.now() - flushedAt;
@@ -65,16 +73,25 @@ export async function meteringSuite(t: Test, ID: string, backend: BackendUnderTe
     const held = await sh(ID, 'c1', `curl -sS -m 5 -D - -o /dev/null http://${up.ip4}/`);
     t.ok(held.code === 0, 'the other guest is served again');
     const r = await dl;
+    const samples = await wire.stop();
     t.match(r.stdout, new RegExp(`^200 ${payload} `), 'the download finished');
     const after = await client(ID, c2.mac);
     const status = JSON.parse((await qlink(ID, ['status', '--json'])).stdout);
-    const windowMs = status.gate.lastLossWindowMs as number;
+    const gate = status.gate as { lastLossWindowMs: number; lastRestoreAt: number; recentPolls: Array<{ at: number; ms: number }> };
+    const windowMs = gate.lastLossWindowMs;
     const counted = after.bytesDown - before.bytesDown;
     const lost = payload - counted;
-    // The sender is paced; 10 % and 100 ms on top of the window allow for its timer slices.
-    const bound = (rate * (windowMs + 100)) / 1000 * 1.1;
+    // The window opens when the last good poll began reading (its counters are from then on) and closes at the rebuild.
+    const lastGood = gate.lastRestoreAt - windowMs;
+    const goodPoll = gate.recentPolls.find((p) => p.at === lastGood);
+    t.ok(goodPoll, `the last good poll (at ${lastGood}) is among the agent's recent polls`);
+    const readStart = lastGood - (goodPoll?.ms ?? 0);
+    const crossed = samples.between(readStart, gate.lastRestoreAt);
     t.ok(counted <= payload * 1.05, `counted ${counted} for ${payload}`);
-    t.ok(lost <= bound, `lost ${lost} bytes; bound ${Math.round(bound)} = ${rate} B/s x (${windowMs} ms since the last poll + 100 ms) x 1.1`);
+    t.ok(
+      lost <= crossed,
+      `lost ${lost} bytes; bound ${crossed} = what crossed to c2 from the last good read to the rebuild (${gate.lastRestoreAt - readStart} ms; at the paced ${rate} B/s it would be ${Math.round((rate * (gate.lastRestoreAt - readStart)) / 1000)})`,
+    );
     t.equal(status.gate.restores, 1);
   });
 
@@ -84,7 +101,10 @@ export async function meteringSuite(t: Test, ID: string, backend: BackendUnderTe
     const flushedAt = Date.now();
     let back = false;
     while (Date.now() - flushedAt < 5000) {
-      if (await backend.hooksBack(ID)) { back = true; break; }
+      if (await backend.hooksBack(ID)) {
+        back = true;
+        break;
+      }
       await sleep(100);
     }
     t.ok(back, `rules back after ${Date.now() - flushedAt} ms (< 5000)`);

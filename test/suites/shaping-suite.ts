@@ -5,11 +5,20 @@ import { client, qlink, sh, sleep, useTestbed } from '../helpers/testbed.js';
 
 const UP = '203.0.113.10';
 
-interface IperfResult { mbps: number; intervals: number[] }
+interface IperfResult {
+  mbps: number;
+  intervals: number[];
+}
 
 async function iperf(ID: string, who: string, reverse: boolean, seconds: number, extra: string[] = []): Promise<IperfResult> {
-  const r = await tb.exec(ID, who, ['iperf3', '-c', UP, '-t', String(seconds), '-J', ...(reverse ? ['-R'] : []), ...extra], { timeoutMs: (seconds + 20) * 1000 });
-  const j = JSON.parse(r.stdout) as { error?: string; end: { sum_received: { bits_per_second: number } }; intervals: Array<{ sum: { bits_per_second: number } }> };
+  const r = await tb.exec(ID, who, ['iperf3', '-c', UP, '-t', String(seconds), '-J', ...(reverse ? ['-R'] : []), ...extra], {
+    timeoutMs: (seconds + 20) * 1000,
+  });
+  const j = JSON.parse(r.stdout) as {
+    error?: string;
+    end: { sum_received: { bits_per_second: number } };
+    intervals: Array<{ sum: { bits_per_second: number } }>;
+  };
   if (j.error) throw new Error(`iperf3: ${j.error}`);
   return { mbps: j.end.sum_received.bits_per_second / 1e6, intervals: j.intervals.map((i) => i.sum.bits_per_second / 1e6) };
 }
@@ -42,10 +51,16 @@ export async function shapingSuite(t: Test, ID: string, backend: BackendUnderTes
     t.ok(within(up.mbps, 1, 0.1), `upload ${up.mbps.toFixed(3)} Mbit/s for 1 (${pct(up.mbps, 1)}; goal 5 %)`);
   });
 
-  await t.test('two guests at once get their own rates; the other one\'s ping stays low', async (t) => {
+  await t.test("two guests at once get their own rates; the other one's ping stays low", async (t) => {
     t.equal((await qlink(ID, ['set-rate', c1.mac, '--down', '2mbit'])).code, 0);
     t.equal((await qlink(ID, ['auth', c2.mac, '--down', '8mbit', '--up', '8mbit'])).code, 0);
-    const [a, b] = await Promise.all([iperf(ID, 'c1', true, 8), (async () => { await sleep(50); return iperf(ID, 'c2', true, 8, ['-p', '5202']).catch(() => null); })()]);
+    const [a, b] = await Promise.all([
+      iperf(ID, 'c1', true, 8),
+      (async () => {
+        await sleep(50);
+        return iperf(ID, 'c2', true, 8, ['-p', '5202']).catch(() => null);
+      })(),
+    ]);
     // One iperf3 server serves one test at a time; the second runs right after when the port is busy.
     const b2 = b ?? (await iperf(ID, 'c2', true, 8));
     t.ok(within(a.mbps, 2, 0.1), `guest at 2 Mbit/s got ${a.mbps.toFixed(3)} (${pct(a.mbps, 2)})`);
@@ -69,8 +84,17 @@ export async function shapingSuite(t: Test, ID: string, backend: BackendUnderTes
     // One-second intervals from iperf's start (a little after t0): those starting 2 s or more after the command returned.
     const first = Math.ceil(applied + 2);
     const after = r.intervals.slice(first);
-    t.ok(after.length >= 2 && after.every((m) => within(m, 6, 0.15)), `from ${first} s (set-rate returned at ${applied.toFixed(2)} s): ${after.map((m) => m.toFixed(2)).join(', ')} Mbit/s (6 wanted)`);
-    t.ok(r.intervals.slice(0, 2).every((m) => within(m, 2, 0.2)), `before: ${r.intervals.slice(0, 2).map((m) => m.toFixed(2)).join(', ')} Mbit/s (2)`);
+    t.ok(
+      after.length >= 2 && after.every((m) => within(m, 6, 0.15)),
+      `from ${first} s (set-rate returned at ${applied.toFixed(2)} s): ${after.map((m) => m.toFixed(2)).join(', ')} Mbit/s (6 wanted)`,
+    );
+    t.ok(
+      r.intervals.slice(0, 2).every((m) => within(m, 2, 0.2)),
+      `before: ${r.intervals
+        .slice(0, 2)
+        .map((m) => m.toFixed(2))
+        .join(', ')} Mbit/s (2)`,
+    );
   });
 
   await t.test('restart (kill -9) and flush with shaping on: classes adopted, rates hold, nothing doubles', async (t) => {
@@ -93,7 +117,9 @@ export async function shapingSuite(t: Test, ID: string, backend: BackendUnderTes
     t.equal((await qlink(ID, ['deauth', c2.mac])).code, 0);
     const a = await qlink(ID, ['auth', c2.mac, '--plan', 'tiny', '--json']);
     t.equal(JSON.parse(a.stdout).bytesLeft, 10_000_000);
-    const dl = await tb.exec(ID, 'c2', ['curl', '-sS', '-m', '30', '-o', '/dev/null', '-w', '%{size_download}', `http://${UP}/bytes/40000000`], { timeoutMs: 40_000 });
+    const dl = await tb.exec(ID, 'c2', ['curl', '-sS', '-m', '30', '-o', '/dev/null', '-w', '%{size_download}', `http://${UP}/bytes/40000000`], {
+      timeoutMs: 40_000,
+    });
     const got = Number(dl.stdout);
     t.not(dl.code, 0, 'the download was cut');
     const ended = await client(ID, c2.mac);

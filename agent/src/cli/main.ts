@@ -14,6 +14,10 @@ const USAGE = `usage: qlink [--socket PATH] [--json] <command>
   set-rate <mac|ip> [--down RATE|none] [--up RATE|none]
                                  change a guest's rates live (RATE: 5mbit, 500kbit, ...)
   deauth <mac|ip>                end a guest's session and hold it again
+  register --wif-file F [--rpc URL] [--no-plans]
+                                 register this router to the key's account on chain and publish
+                                 its plans, in one transaction (for scripts; the owner's page does
+                                 it with a wallet: see the link in \`qlink status\`)
 `;
 
 class UsageError extends Error {}
@@ -24,7 +28,14 @@ function positiveInt(name: string, text: string | undefined): number | undefined
   return Number(text);
 }
 
-function parse(argv: string[]): { socket: string; json: boolean; req: Request } {
+interface Parsed {
+  socket: string;
+  json: boolean;
+  req: Request;
+  register?: { wifFile: string; rpc?: string; plans: boolean };
+}
+
+function parse(argv: string[]): Parsed {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -36,6 +47,9 @@ function parse(argv: string[]): { socket: string; json: boolean; req: Request } 
       plan: { type: 'string' },
       down: { type: 'string' },
       up: { type: 'string' },
+      'wif-file': { type: 'string' },
+      rpc: { type: 'string' },
+      'no-plans': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -75,6 +89,17 @@ function parse(argv: string[]): { socket: string; json: boolean; req: Request } 
     }
     case 'deauth':
       return { socket, json, req: { cmd, guest: needsGuest() } };
+    case 'register': {
+      if (guest) throw new UsageError(`unexpected argument: ${guest}`);
+      if (!values['wif-file']) throw new UsageError("register needs --wif-file (the owner's key)");
+      // The owner is filled in from the key file before the daemon is asked.
+      return {
+        socket,
+        json,
+        req: { cmd: 'claim', owner: '0x' + '0'.repeat(40) },
+        register: { wifFile: values['wif-file'], ...(values.rpc ? { rpc: values.rpc } : {}), plans: !values['no-plans'] },
+      };
+    }
     case undefined:
       throw new UsageError('');
     default:
@@ -84,21 +109,48 @@ function parse(argv: string[]): { socket: string; json: boolean; req: Request } 
 
 function render(req: Request, result: unknown): string {
   switch (req.cmd) {
-    case 'status': return formatStatus(result as Record<string, unknown>);
-    case 'clients': return formatClients(result as ClientView[]);
+    case 'status':
+      return formatStatus(result as Record<string, unknown>);
+    case 'clients':
+      return formatClients(result as ClientView[]);
     case 'identity': {
       const r = result as { address: string; publicKey: string; scriptHash: string };
-      return table([['address', r.address], ['public key', r.publicKey], ['script hash', r.scriptHash]]);
+      return table([
+        ['address', r.address],
+        ['public key', r.publicKey],
+        ['script hash', r.scriptHash],
+      ]);
     }
     case 'auth':
     case 'set-rate':
       return formatClients([result as ClientView]);
-    case 'repair': return 'gate re-asserted\n';
+    case 'repair':
+      return 'gate re-asserted\n';
     case 'deauth': {
       const r = result as { mac: string; bytesDown: number; bytesUp: number };
       return `${r.mac} deauthorised after ${humanBytes(r.bytesDown)} down, ${humanBytes(r.bytesUp)} up\n`;
     }
+    case 'claim': {
+      const r = result as { txid: string; vmstate: string; exception: string | null; systemFee: string; networkFee: string; plans: number[] };
+      return r.vmstate === 'HALT'
+        ? `registered on chain; plans published: ${r.plans.join(', ') || 'none'} (transaction ${r.txid}, ${(Number(r.systemFee) + Number(r.networkFee)) / 1e8} GAS in fees)\n`
+        : `not registered: ${r.vmstate} ${r.exception ?? ''} (transaction ${r.txid})\n`;
+    }
   }
+}
+
+/** register: the daemon signs the claim for the key file's account, this sends the transaction. */
+async function runRegister(parsed: Parsed & { register: NonNullable<Parsed['register']> }): Promise<unknown> {
+  const { ownerFromWifFile, register, claimAnswer } = await import('./register.js');
+  const owner = ownerFromWifFile(parsed.register.wifFile);
+  const res = await callDaemon(parsed.socket, { cmd: 'claim', owner: owner.hash });
+  if (!res.ok) throw new Error(res.error);
+  const claim = claimAnswer.parse(res.result);
+  const rpc = parsed.register.rpc ?? claim.rpcUrl;
+  if (!rpc) throw new Error('no NEO RPC to send it through: give --rpc URL (or set portal.rpcUrl)');
+  const out = await register(owner, claim, rpc, { plans: parsed.register.plans });
+  if (out.vmstate !== 'HALT') process.exitCode = 1;
+  return out;
 }
 
 async function main(): Promise<number> {
@@ -111,6 +163,11 @@ async function main(): Promise<number> {
     return 2;
   }
   try {
+    if (parsed.register) {
+      const out = await runRegister(parsed as Parsed & { register: NonNullable<Parsed['register']> });
+      process.stdout.write(parsed.json ? JSON.stringify(out, null, 2) + '\n' : render(parsed.req, out));
+      return Number(process.exitCode ?? 0);
+    }
     const res = await callDaemon(parsed.socket, parsed.req);
     if (!res.ok) {
       process.stderr.write(`qlink: ${res.error}\n`);

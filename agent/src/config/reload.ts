@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { AgentConfig } from '../config.js';
+import type { AgentConfig } from './schema.js';
 
 /** What a running agent can take on without a restart: the gate policy, the poll pace and the log level. */
 export const LIVE_KEYS = ['walledGarden', 'blockedNetworks', 'pollIntervalMs', 'logLevel'] as const;

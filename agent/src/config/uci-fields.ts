@@ -5,7 +5,7 @@
  * value is refused.
  */
 
-export type UciKind = 'string' | 'int' | 'bool' | 'list' | 'pathOrOff' | 'intOrNever';
+export type UciKind = 'string' | 'int' | 'number' | 'bool' | 'list' | 'pathOrOff' | 'intOrNever';
 
 export interface UciField {
   section: string;
@@ -15,8 +15,12 @@ export interface UciField {
   kind: UciKind;
 }
 
-const f = (section: string, option: string, path: string | null, kind: UciKind = 'string'): UciField =>
-  ({ section, option, path: path === null ? null : path.split('.'), kind });
+const f = (section: string, option: string, path: string | null, kind: UciKind = 'string'): UciField => ({
+  section,
+  option,
+  path: path === null ? null : path.split('.'),
+  kind,
+});
 
 export const UCI_FIELDS: readonly UciField[] = [
   f('agent', 'enabled', null, 'bool'), // read by /etc/init.d/qlink
@@ -48,6 +52,21 @@ export const UCI_FIELDS: readonly UciField[] = [
   f('portal', 'channel_minutes', 'portal.channelMinutes', 'int'),
   f('portal', 'payment_window_seconds', 'portal.paymentWindowSeconds', 'int'),
   f('portal', 'expiry_margin_seconds', 'portal.expiryMarginSeconds', 'int'),
+  f('portal', 'wallet_timeout_seconds', 'portal.walletTimeoutSeconds', 'int'),
+  // What one guest may ask of the router (portal.limits); rates per second, bursts in requests.
+  ...(['requests', 'voucherChecks', 'lookups', 'relays'] as const).flatMap((k) => {
+    const o = k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    return [f('limits', `${o}_per_second`, `portal.limits.${k}.perSecond`, 'number'), f('limits', `${o}_burst`, `portal.limits.${k}.burst`, 'int')];
+  }),
+  f('limits', 'rpc_slots_per_guest', 'portal.limits.rpcSlotsPerGuest', 'int'),
+  f('limits', 'rpc_slots_reserved', 'portal.limits.rpcSlotsReserved', 'int'),
+  f('limits', 'connections_per_guest', 'portal.limits.connectionsPerGuest', 'int'),
+  f('limits', 'connections', 'portal.limits.connections', 'int'),
+  f('limits', 'miss_cache_seconds', 'portal.limits.missCacheSeconds', 'int'),
+  f('limits', 'key_recheck_seconds', 'portal.limits.keyRecheckSeconds', 'int'),
+  f('wallets', 'neoline', 'walletHosts.neoline', 'list'),
+  f('wallets', 'onegate', 'walletHosts.onegate', 'list'),
+  f('wallets', 'neon', 'walletHosts.neon', 'list'),
   f('shaping', 'enabled', 'shaping.enabled', 'bool'),
   f('shaping', 'wan_interface', 'shaping.wanInterface'),
   f('shaping', 'total_down', 'shaping.totalDown'),
@@ -57,18 +76,27 @@ export const UCI_FIELDS: readonly UciField[] = [
   f('usage', 'max_records_per_batch', 'usage.maxRecordsPerBatch', 'int'),
   f('chain', 'network_magic', 'chain.networkMagic', 'int'),
   f('chain', 'contract', 'chain.contract'),
+  f('agent', 'retention_days', 'retentionDays', 'int'),
+  f('agent', 'stale_guest_minutes', 'staleGuestMinutes', 'int'),
+  f('agent', 'max_guests', 'maxGuests', 'int'),
   f('uplink', 'url', 'uplink.url'),
   f('uplink', 'username', 'uplink.username'),
   f('uplink', 'password', 'uplink.password'),
   f('uplink', 'ca_file', 'uplink.caFile'),
+  f('uplink', 'enroll_url', 'uplink.enrollUrl'),
   f('uplink', 'cert_file', 'uplink.certFile'),
   f('uplink', 'key_file', 'uplink.keyFile'),
   f('uplink', 'reject_unauthorized', 'uplink.rejectUnauthorized', 'bool'),
   f('uplink', 'keepalive_seconds', 'uplink.keepaliveSeconds', 'int'),
   f('uplink', 'reconnect_ms', 'uplink.reconnectMs', 'int'),
   f('uplink', 'resend_ms', 'uplink.resendMs', 'int'),
+  f('uplink', 'gateway_key', 'uplink.gatewayKey'),
   f('uplink', 'owner_public_key', 'uplink.ownerPublicKey'),
   f('uplink', 'status_interval_ms', 'uplink.statusIntervalMs', 'int'),
+  f('setup', 'gateway_url', 'setup.gatewayUrl'),
+  f('setup', 'listen', 'setup.listen'),
+  f('setup', 'port', 'setup.port', 'int'),
+  f('setup', 'poll_seconds', 'setup.pollSeconds', 'int'),
 ];
 
 /** Section types that may appear once each; all of them are optional. `plan` sections repeat (uci-plans.ts). */
@@ -83,6 +111,10 @@ export function convert(kind: UciKind, value: string | string[]): { ok: true; va
   if (kind === 'list') return { ok: true, value: Array.isArray(value) ? value : [value] };
   if (Array.isArray(value)) return { ok: false, reason: "is a list; use 'option', not 'list'" };
   switch (kind) {
+    case 'number':
+      return /^\d{1,9}(\.\d{1,6})?$/.test(value)
+        ? { ok: true, value: Number(value) }
+        : { ok: false, reason: `expected a number such as 2 or 0.5, got ${JSON.stringify(value)}` };
     case 'int':
       return /^-?\d{1,15}$/.test(value) ? { ok: true, value: Number(value) } : { ok: false, reason: `expected a whole number, got ${JSON.stringify(value)}` };
     case 'pathOrOff': // native_counters: a reader's path, or 0 for nft only
@@ -104,7 +136,11 @@ export function uciNameOf(path: readonly PropertyKey[]): string {
   for (let n = path.length; n > 0; n--) {
     const head = path.slice(0, n).map(String).join('.');
     const field = UCI_FIELDS.find((x) => x.path?.join('.') === head);
-    if (field) return `qlink.${field.section}.${field.option}${path.slice(n).map((p) => `[${String(p)}]`).join('')}`;
+    if (field)
+      return `qlink.${field.section}.${field.option}${path
+        .slice(n)
+        .map((p) => `[${String(p)}]`)
+        .join('')}`;
   }
   const section = UCI_SECTIONS.find((s) => s === path[0]);
   return section ? `qlink.${section}` : 'qlink';

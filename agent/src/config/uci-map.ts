@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { agentConfigSchema, ConfigError, type AgentConfig } from '../config.js';
+import { agentConfigSchema, ConfigError, type AgentConfig } from './schema.js';
 import { convert, UCI_FIELDS, UCI_SECTIONS, uciNameOf } from './uci-fields.js';
 import { planNameOf, plansFromUci } from './uci-plans.js';
 import { parseUci, sectionLabel, UciSyntaxError, type UciPackage } from './uci-parse.js';
@@ -21,7 +21,10 @@ export function uciToObject(pkg: UciPackage): { value: Obj; problems: string[]; 
   const value: Obj = {};
   const problems: string[] = [];
   const seen = new Map<string, string>();
-  const plans = plansFromUci(pkg.sections.filter((s) => s.type === 'plan'), problems);
+  const plans = plansFromUci(
+    pkg.sections.filter((s) => s.type === 'plan'),
+    problems,
+  );
   if (plans.plans.length) value.plans = plans.plans;
   for (const s of pkg.sections.filter((x) => x.type !== 'plan')) {
     const label = sectionLabel('qlink', s);

@@ -27,7 +27,11 @@ export interface UciPackage {
 }
 
 export class UciSyntaxError extends Error {
-  constructor(readonly file: string, readonly line: number, reason: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    reason: string,
+  ) {
     super(`${file}:${line}: ${reason}`);
   }
 }
@@ -42,7 +46,10 @@ export function tokenize(text: string, fail: (reason: string) => never): string[
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
-    if (c === ' ' || c === '\t' || c === '\r') { i++; continue; }
+    if (c === ' ' || c === '\t' || c === '\r') {
+      i++;
+      continue;
+    }
     if (c === '#') break;
     let word = '';
     while (i < text.length && !/[ \t\r]/.test(text[i]!)) {
@@ -57,8 +64,15 @@ export function tokenize(text: string, fail: (reason: string) => never): string[
         for (;;) {
           if (i >= text.length) fail('unterminated double quote');
           const d = text[i]!;
-          if (d === '"') { i++; break; }
-          if (d === '\\' && i + 1 < text.length) { word += text[i + 1]; i += 2; continue; }
+          if (d === '"') {
+            i++;
+            break;
+          }
+          if (d === '\\' && i + 1 < text.length) {
+            word += text[i + 1];
+            i += 2;
+            continue;
+          }
           word += d;
           i++;
         }
@@ -82,7 +96,9 @@ export function parseUci(text: string, file = 'uci'): UciPackage {
   let current: UciSection | undefined;
   const lines = text.split('\n');
   lines.forEach((raw, n) => {
-    const fail: (reason: string) => never = (reason) => { throw new UciSyntaxError(file, n + 1, reason); };
+    const fail: (reason: string) => never = (reason) => {
+      throw new UciSyntaxError(file, n + 1, reason);
+    };
     const words = tokenize(raw, fail);
     if (!words.length) return;
     const [kw, a, b, ...extra] = words as [string, string | undefined, string | undefined, ...string[]];
@@ -99,7 +115,10 @@ export function parseUci(text: string, file = 'uci'): UciPackage {
         if (b !== undefined && !NAME.test(b)) fail(`invalid section name ${JSON.stringify(b)} (letters, digits and _ only)`);
         const same = b === undefined ? undefined : pkg.sections.find((s) => s.name === b);
         if (same && same.type !== a) fail(`section '${b}' was declared with type '${same.type}' on line ${same.line}`);
-        if (same) { current = same; return; } // libuci merges repeated named sections
+        if (same) {
+          current = same;
+          return;
+        } // libuci merges repeated named sections
         const index = perType.get(a) ?? 0;
         perType.set(a, index + 1);
         current = { type: a, name: b, index, line: n + 1, options: new Map() };

@@ -15,6 +15,9 @@ const PLAN_OPTIONS: Record<string, { key: string; kind: UciKind }> = {
   up: { key: 'up', kind: 'string' },
   quota_bytes: { key: 'quotaBytes', kind: 'int' },
   minutes: { key: 'minutes', kind: 'int' },
+  chain_plan: { key: 'chainPlan', kind: 'int' },
+  zero_rated: { key: 'zeroRated', kind: 'list' },
+  zero_rated_without_credit: { key: 'zeroRatedWithoutCredit', kind: 'bool' },
 };
 
 export function plansFromUci(sections: readonly UciSection[], problems: string[]): { plans: Record<string, unknown>[]; labels: string[] } {

@@ -8,7 +8,10 @@ export function callDaemon(socketPath: string, req: RequestInput, timeoutMs = 10
   return new Promise((resolve, reject) => {
     const sock = connect(socketPath);
     let buf = '';
-    const fail = (e: Error) => { sock.destroy(); reject(e); };
+    const fail = (e: Error) => {
+      sock.destroy();
+      reject(e);
+    };
     sock.setTimeout(timeoutMs, () => fail(new Error(`daemon did not answer within ${timeoutMs / 1000} s`)));
     sock.on('connect', () => sock.write(JSON.stringify(req) + '\n'));
     sock.on('error', (e: NodeJS.ErrnoException) => {

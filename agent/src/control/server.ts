@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { describeIssues } from '../config.js';
+import { describeIssues } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { MAX_LINE_BYTES, requestSchema, UserError, type Request, type Response } from './protocol.js';
 
@@ -29,7 +29,9 @@ export function startControlServer(path: string, handle: Handler, log: Logger): 
 function serveConnection(sock: Socket, handle: Handler, log: Logger): void {
   let buffered = '';
   let chain = Promise.resolve();
-  const send = (r: Response) => { if (!sock.destroyed) sock.write(JSON.stringify(r) + '\n'); };
+  const send = (r: Response) => {
+    if (!sock.destroyed) sock.write(JSON.stringify(r) + '\n');
+  };
   sock.setEncoding('utf8');
   sock.setTimeout(30_000, () => sock.destroy());
   sock.on('error', () => {});

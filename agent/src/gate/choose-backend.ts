@@ -4,9 +4,7 @@ import { z } from 'zod';
 import type { CommandRunner } from '../kernel/run.js';
 import type { IptablesVariant } from './iptables-names.js';
 
-export type BackendChoice =
-  | { kind: 'nftables'; reason: string }
-  | { kind: 'iptables'; variant: IptablesVariant; reason: string };
+export type BackendChoice = { kind: 'nftables'; reason: string } | { kind: 'iptables'; variant: IptablesVariant; reason: string };
 
 /** What the choice looks at; fakes in tests, the system in the agent. */
 export interface BackendProbes {
@@ -58,13 +56,19 @@ function onPath(cmd: string): boolean {
     try {
       accessSync(join(dir, cmd), constants.X_OK);
       return true;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   return false;
 }
 
 export function systemProbes(runner: CommandRunner): BackendProbes {
-  const ok = (argv: string[]) => runner.run(argv).then((out) => out, () => null);
+  const ok = (argv: string[]) =>
+    runner.run(argv).then(
+      (out) => out,
+      () => null,
+    );
   return {
     has: onPath,
     nftUsable: async () => (await ok(['nft', 'list', 'tables'])) !== null,

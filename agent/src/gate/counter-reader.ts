@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CommandError, type CommandRunner } from '../kernel/run.js';
 import type { CounterReading, SessionCounters } from './backend.js';
-import { INET, parseCounterName, TABLE } from './nft-names.js';
+import { INET, parseCounterName, READING_KEY, TABLE } from './nft-names.js';
 import { parseSessionCounters } from './nft-state.js';
 
 /** How the native reader says "the table does not exist" (agent/native/qlink-counters.c). */
@@ -16,8 +16,10 @@ export const TREE_NATIVE_READER = fileURLToPath(new URL('../../../../agent/nativ
 /** Reads every session's counters of the gate in one kernel call. */
 export interface CounterReader {
   readonly kind: 'native' | 'nft';
-  /** Null when the gate's table is gone from the kernel. */
-  read(): Promise<Map<number, SessionCounters> | null>;
+  /** Null when the gate's table is gone from the kernel. `changes`: only counters that moved since the last reading, where the reader can tell. */
+  read(opts?: { changes?: boolean }): Promise<Map<number, SessionCounters> | null>;
+  /** The gate's own counters (not a session's) by name, in bytes and packets, as of the last read. */
+  readonly others: ReadonlyMap<string, CounterReading>;
 }
 
 const DECIMAL = /^\d+$/;
@@ -26,8 +28,9 @@ const DECIMAL = /^\d+$/;
  * Parses the native reader's `<name> <handle> <packets> <bytes>` lines.
  * A malformed line throws: a reader of another version must not meter wrongly in silence.
  */
-export function parseNativeCounters(text: string): Map<number, SessionCounters> {
+export function parseNativeCounters(text: string, others?: Map<string, CounterReading>): Map<number, SessionCounters> {
   const out = new Map<number, SessionCounters>();
+  others?.clear();
   for (const line of text.split('\n')) {
     if (!line) continue;
     const f = line.split(' ');
@@ -35,11 +38,15 @@ export function parseNativeCounters(text: string): Map<number, SessionCounters> 
     if (f.length !== 4 || !name || !DECIMAL.test(handle ?? '') || !DECIMAL.test(packets ?? '') || !DECIMAL.test(bytes ?? '')) {
       throw new Error(`native counter reader: malformed line ${JSON.stringify(line.slice(0, 120))}`);
     }
-    const parsed = parseCounterName(name);
-    if (!parsed) continue; // a counter someone else put in the table is not a session's
     const reading: CounterReading = { handle: Number(handle), bytes: Number(bytes), packets: Number(packets) };
+    const parsed = parseCounterName(name);
+    if (!parsed) {
+      others?.set(name, reading);
+      continue;
+    } // not a session's: the gate's own, or someone else's
+
     const entry = out.get(parsed.sessionId) ?? {};
-    entry[parsed.dir === 'up' ? 'up' : 'down'] = reading;
+    entry[READING_KEY[parsed.dir]] = reading;
     out.set(parsed.sessionId, entry);
   }
   return out;
@@ -50,11 +57,12 @@ const nftMissing = (e: unknown): boolean => e instanceof CommandError && /No suc
 /** `nft -j list counters`: always there, but nft builds its whole cache first (~20 µs per object). */
 export class NftCounterReader implements CounterReader {
   readonly kind = 'nft' as const;
+  readonly others = new Map<string, CounterReading>();
   constructor(private readonly runner: CommandRunner) {}
 
   async read(): Promise<Map<number, SessionCounters> | null> {
     try {
-      return parseSessionCounters(await this.runner.run(['nft', '-j', 'list', 'counters', 'table', ...INET.split(' ')]));
+      return parseSessionCounters(await this.runner.run(['nft', '-j', 'list', 'counters', 'table', ...INET.split(' ')]), this.others);
     } catch (e) {
       if (nftMissing(e)) return null;
       throw e;
@@ -71,16 +79,29 @@ export class NativeCounterReader implements CounterReader {
   #fallback: NftCounterReader | null = null;
   fallbackReason: string | null = null;
 
-  constructor(private readonly runner: CommandRunner, readonly path: string) {}
+  readonly #others = new Map<string, CounterReading>();
+  constructor(
+    private readonly runner: CommandRunner,
+    readonly path: string,
+  ) {}
 
   get kind(): 'native' | 'nft' {
     return this.#fallback ? 'nft' : 'native';
   }
 
-  async read(): Promise<Map<number, SessionCounters> | null> {
+  get others(): ReadonlyMap<string, CounterReading> {
+    return this.#fallback ? this.#fallback.others : this.#others;
+  }
+
+  async read(opts: { changes?: boolean } = {}): Promise<Map<number, SessionCounters> | null> {
     if (this.#fallback) return this.#fallback.read();
     try {
-      return parseNativeCounters(await this.runner.run([this.path, '--table', TABLE]));
+      const argv = [this.path, '--table', TABLE, ...(opts.changes ? ['--changes'] : [])];
+      const others = opts.changes ? new Map(this.#others) : this.#others;
+      const out = parseNativeCounters(await this.runner.run(argv), others);
+      // A reading of changes leaves out the gate's own counters that did not move: keep their last values.
+      if (opts.changes) for (const [k, v] of others) this.#others.set(k, v);
+      return out;
     } catch (e) {
       if (e instanceof CommandError && e.code === NATIVE_EXIT_GONE) return null;
       this.fallbackReason = (e as Error).message;
@@ -109,4 +130,11 @@ export function chooseCounterReader(
     if (exists(path)) return { reader: new NativeCounterReader(runner, path), reason: `native reader ${path}` };
   }
   return { reader: new NftCounterReader(runner), reason: 'no native reader built or installed' };
+}
+
+/** The native reader's path as chooseCounterReader would pick it, or null (guest discovery uses it too). */
+export function nativeReaderPath(configured?: string | false, exists: (path: string) => boolean = existsSync): string | null {
+  if (configured === false) return null;
+  if (configured) return exists(configured) ? configured : null;
+  return [INSTALLED_NATIVE_READER, TREE_NATIVE_READER].find((p) => exists(p)) ?? null;
 }

@@ -33,7 +33,11 @@ export function parseSave(text: string): FamilyState {
   const st: FamilyState = { chains: { mangle: new Set(), nat: new Set(), filter: new Set() }, hooks: [], sessions: new Map(), guardRules: 0 };
   let table: Table | null = null;
   for (const raw of text.split('\n')) {
-    if (raw.startsWith('*')) { const t = raw.slice(1).trim(); table = TABLES.has(t) ? (t as Table) : null; continue; }
+    if (raw.startsWith('*')) {
+      const t = raw.slice(1).trim();
+      table = TABLES.has(t) ? (t as Table) : null;
+      continue;
+    }
     if (!table) continue;
     if (raw.startsWith(':')) {
       const name = raw.slice(1).split(' ')[0]!;
@@ -52,7 +56,15 @@ export function parseSave(text: string): FamilyState {
     const tag = parseRuleComment(line);
     if (!tag) continue;
     const rules = st.sessions.get(tag.sessionId) ?? [];
-    rules.push({ table, kind: tag.kind, gen: tag.gen, line, mac: MAC_RE.exec(line)?.[1]?.toLowerCase() ?? null, bytes: Number(bytes ?? 0), packets: Number(packets ?? 0) });
+    rules.push({
+      table,
+      kind: tag.kind,
+      gen: tag.gen,
+      line,
+      mac: MAC_RE.exec(line)?.[1]?.toLowerCase() ?? null,
+      bytes: Number(bytes ?? 0),
+      packets: Number(packets ?? 0),
+    });
     st.sessions.set(tag.sessionId, rules);
   }
   return st;

@@ -1,29 +1,42 @@
 import { CommandError, type CommandRunner } from '../kernel/run.js';
-import type { EnsureResult, GateBackend, GatePolicy, Grant, SessionCounters } from './backend.js';
+import type { Binding, EnsureResult, GateBackend, GatePolicy, Grant, SessionCounters, SpoofCounts } from './backend.js';
 import { GateConflictError } from './backend.js';
 import { planEnsure } from './iptables-diff.js';
 import { binaries, COUNTER_CHAINS, FAMILIES, HOOKS, type Family, type IptablesVariant } from './iptables-names.js';
 import { PortIsolation, type PortFlags } from './iptables-ports.js';
-import { add, append, emptyBatch, endedRules, grantRules, push, remove, renderBatch, type Batch, type Table } from './iptables-script.js';
+import { append, emptyBatch, endedRules, grantRules, push, remove, renderBatch, type Batch, type Table } from './iptables-script.js';
 import { counterGen, parseSave, rulesOf, type FamilyState } from './iptables-state.js';
 import { renderRemoveAll } from './iptables-remove.js';
 
-interface Known { mac: string; gen: number; classMinor: number; ended: boolean }
+interface Known {
+  mac: string;
+  gen: number;
+  classMinor: number;
+  ended: boolean;
+}
 
 /**
  * The gate as iptables rules in the agent's own `qlink_*` chains, IPv4 and
- * IPv6. Every change is one `iptables-restore --noflush` per family; counters
- * are rule counters, read with one `iptables-save -c` per family.
+ * IPv6. Every change is one `iptables-restore --noflush` input per family,
+ * laid out so it takes effect in one table's COMMIT (iptables-script.ts);
+ * counters are rule counters, read with one `iptables-save -c` per family.
+ * Bindings of MAC to IP are the nftables backend's: x_tables has no set of
+ * pairs to look up per packet, only a rule per pair to walk.
  */
 export class IptablesGate implements GateBackend {
   readonly kind = 'iptables' as const;
+  /** No zero-rating here (it would need ipset sets the resolver fills): a zoned grant is charged like any other. */
+  readonly zeroRating = false;
   /** Session rules as last written: revoke and dropCounters delete by exact rule text. */
   readonly #known = new Map<number, Known>();
   readonly #ports: PortIsolation;
   #lastGen = 0;
 
-  constructor(private readonly runner: CommandRunner, readonly variant: IptablesVariant = 'plain',
-    private readonly opts: { ports?: PortFlags; clock?: () => number } = {}) {
+  constructor(
+    private readonly runner: CommandRunner,
+    readonly variant: IptablesVariant = 'plain',
+    private readonly opts: { ports?: PortFlags; clock?: () => number } = {},
+  ) {
     this.#ports = new PortIsolation(opts.ports);
   }
 
@@ -50,8 +63,8 @@ export class IptablesGate implements GateBackend {
     }
   }
 
-  async #fastPath(b: Batch): Promise<void> {
-    const text = renderBatch(b);
+  async #fastPath(b: Batch, order?: readonly Table[]): Promise<void> {
+    const text = renderBatch(b, order);
     try {
       await this.apply(new Map(FAMILIES.map((f) => [f, text])));
     } catch (e) {
@@ -92,8 +105,9 @@ export class IptablesGate implements GateBackend {
     for (const [id, k] of this.#known) if (k.mac === g.mac && id !== g.sessionId) this.#dropLines(b, id, k);
     const gen = this.#gen();
     const r = grantRules({ ...g, gen });
-    for (const rule of [r.mark, r.cls, r.auth, r.up, r.dn]) push(b, rule, add);
-    await this.#fastPath(b);
+    for (const rule of [r.ucls, r.up, r.dcls, r.dn, r.mark]) push(b, rule, append);
+    // filter first: its rules match nothing until mangle's MAC rule marks the guest's flows.
+    await this.#fastPath(b, ['filter', 'mangle']);
     for (const [id, k] of this.#known) if (k.mac === g.mac) this.#known.delete(id);
     this.#known.set(g.sessionId, { mac: g.mac, gen, classMinor: g.classMinor, ended: false });
   }
@@ -103,18 +117,18 @@ export class IptablesGate implements GateBackend {
     if (!k || k.ended || k.mac !== g.mac) throw new GateConflictError(`session ${g.sessionId} is not let through here`);
     const r = grantRules({ ...g, classMinor: k.classMinor, gen: k.gen });
     const b = emptyBatch();
-    for (const rule of [r.mark, r.cls, r.auth]) push(b, rule, remove);
+    push(b, r.mark, remove);
     for (const rule of endedRules({ sessionId: g.sessionId, mac: k.mac, gen: k.gen })) push(b, rule, append);
-    await this.#fastPath(b);
+    // One mangle COMMIT: no new flow is marked, and the open ones take the ended mark.
+    await this.#fastPath(b, ['mangle']);
     k.ended = true;
   }
 
   #dropLines(b: Batch, id: number, k: Known): void {
     const r = grantRules({ sessionId: id, mac: k.mac, classMinor: k.classMinor, gen: k.gen });
     if (k.ended) for (const rule of endedRules({ sessionId: id, mac: k.mac, gen: k.gen })) push(b, rule, remove);
-    else for (const rule of [r.mark, r.cls, r.auth]) push(b, rule, remove);
-    push(b, r.up, remove);
-    push(b, r.dn, remove);
+    else push(b, r.mark, remove);
+    for (const rule of [r.ucls, r.up, r.dcls, r.dn]) push(b, rule, remove);
   }
 
   async dropCounters(sessionIds: readonly number[]): Promise<void> {
@@ -124,7 +138,8 @@ export class IptablesGate implements GateBackend {
       if (k) this.#dropLines(b, id, k);
     }
     if (!b.filter.length) return;
-    await this.#fastPath(b);
+    // mangle first: once no flow carries the session's mark, its counting rules can go.
+    await this.#fastPath(b, ['mangle', 'filter']);
     for (const id of sessionIds) this.#known.delete(id);
   }
 
@@ -142,10 +157,14 @@ export class IptablesGate implements GateBackend {
     for (const id of ids) {
       const gen = counterGen(states, id);
       if (gen === null) continue;
-      const sum = (kind: 'up' | 'dn') => states.reduce((acc, st) => {
-        const r = rulesOf(st, id, kind)[0]!;
-        return { handle: gen, bytes: acc.bytes + r.bytes, packets: acc.packets + r.packets };
-      }, { handle: gen, bytes: 0, packets: 0 });
+      const sum = (kind: 'up' | 'dn') =>
+        states.reduce(
+          (acc, st) => {
+            const r = rulesOf(st, id, kind)[0]!;
+            return { handle: gen, bytes: acc.bytes + r.bytes, packets: acc.packets + r.packets };
+          },
+          { handle: gen, bytes: 0, packets: 0 },
+        );
       out.set(id, { up: sum('up'), down: sum('dn') });
     }
     return out;
@@ -161,13 +180,28 @@ export class IptablesGate implements GateBackend {
     for (const id of ids) {
       if (counterGen(states, id) === null) return false;
       const active = states.some((st) => rulesOf(st, id, 'mark').length > 0);
-      const want = active ? (['mark', 'cls', 'auth'] as const) : (['rv'] as const);
-      for (const st of states) for (const kind of want) if (rulesOf(st, id, kind).length !== (kind === 'rv' ? 2 : 1)) return false;
+      const want: Array<['mark' | 'cls' | 'rv', number]> = active
+        ? [
+            ['mark', 1],
+            ['cls', 2],
+          ]
+        : [
+            ['rv', 1],
+            ['cls', 2],
+          ];
+      for (const st of states) for (const [kind, n] of want) if (rulesOf(st, id, kind).length !== n) return false;
     }
     return true;
   }
 
   async setGuestPorts(ports: readonly string[]): Promise<void> {
     this.#ports.apply([...ports].sort());
+  }
+
+  /** Not enforced on iptables (see the class comment); kept so a switch of backend has them. */
+  async setBindings(_bindings: readonly Binding[]): Promise<void> {}
+
+  spoofed(): SpoofCounts | null {
+    return null;
   }
 }

@@ -30,3 +30,21 @@ export function parseNeighbours(json: string, ownMac: string | null = null): Sig
   }
   return out;
 }
+
+/**
+ * Parses the native reader's `<ip> <mac> <STATE>[ router]` lines
+ * (qlink-counters --neigh), with the same rules as parseNeighbours; entries
+ * the kernel keeps for multicast (NOARP) are not guests either.
+ */
+export function parseNativeNeighbours(text: string, ownMac: string | null = null): Sighting[] {
+  const out: Sighting[] = [];
+  for (const line of text.split('\n')) {
+    const [dst, lladdr, state, router] = line.split(' ');
+    if (!dst || !lladdr || !state || router === 'router') continue;
+    if (state === 'FAILED' || state === 'INCOMPLETE' || state === 'NOARP' || state === 'NONE') continue;
+    const mac = normalizeMac(lladdr);
+    const ip = normalizeIp(dst);
+    if (mac && ip && mac !== ownMac) out.push({ mac, ip: ip.ip, family: ip.family, source: 'neigh' });
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { addressOf, scriptHashOf } from './neo-address.js';
+import { addressOf, scriptHashOf } from '../../../protocol/src/index.js';
 
 export const KEY_FILE = 'router.key';
 

@@ -14,7 +14,7 @@ export class CommandError extends Error {
  * Runs one process, feeding `input` on stdin; resolves with stdout.
  * The one place the agent starts kernel tools, so batching can be seen and tested.
  */
-export function runCommand(argv: readonly string[], input?: string): Promise<string> {
+export function runProcess(argv: readonly string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = argv;
     if (!cmd) return reject(new Error('empty command'));
@@ -38,4 +38,5 @@ export interface CommandRunner {
   run(argv: readonly string[], input?: string): Promise<string>;
 }
 
-export const systemRunner: CommandRunner = { run: runCommand };
+/** A process per command, nothing kept running (the agent itself uses kernel/system.ts). */
+export const processRunner: CommandRunner = { run: runProcess };

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { sendJson } from './http.js';
-import type { GuestState } from './guest-state.js';
+import type { GuestState } from '../../../protocol/src/index.js';
 
 /**
  * RFC 8908 Captive Portal API. A client that found the URI in DHCP option

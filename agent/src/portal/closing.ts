@@ -3,20 +3,7 @@ import type { GatewayRpc } from '../uplink/gateway-rpc.js';
 import { RpcFailure } from '../uplink/rpc-client.js';
 import type { ChannelSource } from '../vouchers/channel-source.js';
 import type { VoucherStore } from '../vouchers/store.js';
-
-/**
- * What the guest is told at log out about the deposit, amounts as decimal
- * strings of the token's smallest unit. `closed`: the gateway closed the
- * channel on chain; charged is what the owner was paid in all, refunded went
- * back to the guest's wallet. `pending`: the close is sent but not in a block
- * yet. `at-expiry`: no close (no gateway, or it holds no key for the owner):
- * the owner redeems the newest voucher and the guest's `refund` call opens
- * at `refundAfter` (ms since the epoch, chain time).
- */
-export type CloseReport =
-  | { state: 'closed'; txid: string | null; charged: string; refunded: string }
-  | { state: 'pending'; txid: string; refund: string | null; refundAfter: number | null }
-  | { state: 'at-expiry'; reason: string; refund: string | null; refundAfter: number | null };
+import type { CloseReport } from '../../../protocol/src/index.js';
 
 export interface ClosingDeps {
   gateway?: Pick<GatewayRpc, 'close'>;
@@ -34,7 +21,9 @@ export async function closeAtLogout(d: ClosingDeps, channelId: bigint): Promise<
   if (!d.gateway) return atExpiry('this router has no gateway to close the channel');
   const sent: { txid: string | null } = { txid: null };
   try {
-    const r = await d.gateway.close(channelId, held ? { amount: held.amount, signature: held.signature } : null, d.waitMs, (s) => { sent.txid = s.txid; });
+    const r = await d.gateway.close(channelId, held ? { amount: held.amount, signature: held.signature } : null, d.waitMs, (s) => {
+      sent.txid = s.txid;
+    });
     d.log.info({ channel: String(channelId), state: r.state, txid: r.txid }, 'channel close at log out');
     if (r.state === 'closed') return { state: 'closed', txid: r.txid, charged: r.cumulative.toString(), refunded: r.refunded.toString() };
     if (r.state === 'unconfirmed') return { state: 'pending', txid: r.txid, ...outlook };

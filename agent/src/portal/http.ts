@@ -5,7 +5,12 @@ import type { z } from 'zod';
 export const MAX_BODY_BYTES = 16 * 1024;
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  /** reason: a short name for the check that refused, which the page can act on (ApiErrorBody.reason). */
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly reason?: string,
+  ) {
     super(message);
   }
 }
@@ -37,10 +42,10 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, ty
   send(res, status, { 'content-type': `${type}; charset=utf-8`, ...NO_STORE }, body);
 }
 
-export function sendError(res: ServerResponse, status: number, message: string): void {
+export function sendError(res: ServerResponse, status: number, message: string, reason?: string): void {
   if (res.headersSent) return void res.destroy();
-  // Whatever the client said it wants, an error is a small JSON object: { error }.
-  sendJson(res, status, { error: message });
+  // Whatever the client said it wants, an error is a small JSON object: { error, reason? }.
+  sendJson(res, status, reason ? { error: message, reason } : { error: message });
 }
 
 /** Reads a JSON body of at most `limit` bytes and parses it with the schema; each way to fail is its own 4xx. */
@@ -66,7 +71,14 @@ export async function readJson<S extends z.ZodType>(req: IncomingMessage, schema
     throw new HttpError(400, 'body is not JSON');
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new HttpError(422, parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ').slice(0, 500));
+  if (!parsed.success)
+    throw new HttpError(
+      422,
+      parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+        .join('; ')
+        .slice(0, 500),
+    );
   return parsed.data as z.infer<S>;
 }
 

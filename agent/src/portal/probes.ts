@@ -7,7 +7,12 @@ import { BASE_HEADERS } from './http.js';
  * the sign-in sheet up; after it (and in a payer's payment window) the
  * portal, should a probe still reach it, answers as the open internet does.
  */
-interface Answer { status: number; type?: string; body: string; headers?: Record<string, string> }
+interface Answer {
+  status: number;
+  type?: string;
+  body: string;
+  headers?: Record<string, string>;
+}
 
 const APPLE = '<HTML><HEAD><TITLE>Success</TITLE></HEAD><BODY>Success</BODY></HTML>';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Logger } from '../log.js';
+import { LimitExceeded } from '../limits/refusal.js';
+import { guestTag, type Logger } from '../log.js';
 import type { GatewayRpc } from '../uplink/gateway-rpc.js';
 import { RpcFailure } from '../uplink/rpc-client.js';
 import { HttpError } from './http.js';
@@ -12,10 +13,15 @@ export const RELAY_BODY_BYTES = MAX_TX_BYTES * 2 + 1024;
 const WAIT_MS = 60_000;
 const MAX_RELAYS = 4;
 
-export const relayBody = z.object({
-  /** The signed NEO N3 transaction as a wallet exports it: base64 or hex. */
-  tx: z.string().min(1).max(MAX_TX_BYTES * 2 + 2),
-}).strict();
+export const relayBody = z
+  .object({
+    /** The signed NEO N3 transaction as a wallet exports it: base64 or hex. */
+    tx: z
+      .string()
+      .min(1)
+      .max(MAX_TX_BYTES * 2 + 2),
+  })
+  .strict();
 
 /** What the page is told, with the HTTP status that goes with it. */
 export type RelayReply =
@@ -34,19 +40,25 @@ export class Relayer {
   readonly #busy = new Set<string>();
   readonly #contractVm: Buffer;
 
-  constructor(private readonly gateway: Pick<GatewayRpc, 'relay'>, contract: string, private readonly log: Logger) {
+  constructor(
+    private readonly gateway: Pick<GatewayRpc, 'relay'>,
+    contract: string,
+    private readonly log: Logger,
+  ) {
     this.#contractVm = Buffer.from(contract.slice(2), 'hex').reverse();
   }
 
   async relay(mac: string, text: string): Promise<RelayReply> {
     const raw = this.decode(text);
-    if (this.#busy.has(mac)) throw new HttpError(429, 'a transaction of yours is already being sent; wait for it');
-    if (this.#busy.size >= MAX_RELAYS) throw new HttpError(429, 'the router is sending other guests\' transactions; try again in a minute');
+    if (this.#busy.has(mac)) throw new LimitExceeded('transactions-in-flight', 5_000, 'a transaction of yours is already being sent; wait for it');
+    if (this.#busy.size >= MAX_RELAYS)
+      throw new LimitExceeded('relays-in-flight', 30_000, "the router is sending other guests' transactions; try again in a minute");
     this.#busy.add(mac);
     try {
-      const out = await this.gateway.relay(raw.toString('base64'), WAIT_MS, (txid) => this.log.info({ mac, txid }, 'guest tx relayed'));
+      const out = await this.gateway.relay(raw.toString('base64'), WAIT_MS, (txid) => this.log.info({ guest: guestTag(mac), txid }, 'guest tx relayed'));
       if (out.state === 'unconfirmed') return { status: 202, body: { state: 'unconfirmed', txid: out.txid } };
-      if (out.state === 'faulted') return { status: 422, body: { error: `the transaction failed on chain: ${out.exception ?? 'FAULT'}`, reason: 'faulted', txid: out.txid } };
+      if (out.state === 'faulted')
+        return { status: 422, body: { error: `the transaction failed on chain: ${out.exception ?? 'FAULT'}`, reason: 'faulted', txid: out.txid } };
       return { status: 200, body: { state: 'confirmed', txid: out.txid, channelId: out.channelId === null ? null : out.channelId.toString() } };
     } catch (e) {
       if (!(e instanceof RpcFailure)) throw e;

@@ -1,5 +1,5 @@
-import { verifyP256 } from '../usage/verify.js';
-import { commandSchema, MAX_COMMAND_BYTES, MAX_LIFETIME_MS, nonceSchema, signedBytes, type RemoteCommand } from './wire.js';
+import { commandSchema, MAX_COMMAND_BYTES, MAX_LIFETIME_MS, nonceSchema, type RemoteCommand, signedBytes } from '../../../protocol/src/index.js';
+import { verifyP256 } from '../../../protocol/src/node/index.js';
 
 export type Checked = { ok: true; command: RemoteCommand } | { ok: false; reason: string; nonce: string | null };
 
@@ -26,7 +26,8 @@ export function checkCommand(payload: Buffer, c: CheckContext): Checked {
   }
   const nonce = readNonce(json);
   const parsed = commandSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: `malformed: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'} ${i.message}`).join('; ')}`, nonce };
+  if (!parsed.success)
+    return { ok: false, reason: `malformed: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'} ${i.message}`).join('; ')}`, nonce };
   const cmd = parsed.data;
   if (!c.ownerPublicKey) return { ok: false, reason: 'remote commands are off (no owner public key configured)', nonce };
   if (cmd.router !== c.routerId) return { ok: false, reason: 'for another router', nonce };

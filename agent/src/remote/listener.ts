@@ -3,10 +3,10 @@ import type { Logger } from '../log.js';
 import type { MqttLink } from '../uplink/link.js';
 import { checkCommand } from './check.js';
 import type { NonceStore } from './nonces.js';
-import type { CommandResult, RemoteCommand } from './wire.js';
+import type { CommandResult, RemoteCommand } from '../../../protocol/src/index.js';
 
 export interface RemoteHandlers {
-  /** The local CLI's handler (commands.ts runCommand): remote and local commands behave alike. */
+  /** The local CLI's handler (commands.ts answerCommand): remote and local commands behave alike. */
   run(req: Request): Promise<unknown>;
   /** The daemon's reload, when it has one; without it reload-config answers "unsupported". */
   reload?: () => Promise<unknown>;

@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/driver.js';
 
 /** Nonces of commands already run, kept until their command expires: after that the expiry alone refuses a replay. */
 export class NonceStore {

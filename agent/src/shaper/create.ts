@@ -1,4 +1,4 @@
-import type { AgentConfig } from '../config.js';
+import type { AgentConfig } from '../config/schema.js';
 import type { CommandRunner } from '../kernel/run.js';
 import type { Logger } from '../log.js';
 import type { Shaper } from './shaper.js';
@@ -9,7 +9,7 @@ import { defaultRouteInterface } from './wan.js';
 export async function createShaper(config: AgentConfig, runner: CommandRunner, log: Logger): Promise<Shaper | undefined> {
   if (!config.shaping.enabled) return undefined;
   const wan = config.shaping.wanInterface ?? (await defaultRouteInterface(runner));
-  if (!wan) log.warn('no default route and no shaping.wanInterface: guests\' uploads are not shaped');
+  if (!wan) log.warn("no default route and no shaping.wanInterface: guests' uploads are not shaped");
   const shaper = await TcShaper.create(runner, log, {
     lan: config.guestInterface,
     wan,

@@ -22,8 +22,7 @@ function rateOrIssue(v: string | number, ctx: z.RefinementCtx): number {
 export const rateSchema = z.union([z.string(), z.number()]).transform(rateOrIssue);
 
 /** A rate, or "none" to lift a limit. */
-export const rateOrNoneSchema = z.union([z.string(), z.number()])
-  .transform((v, ctx): number | 'none' => (v === 'none' ? 'none' : rateOrIssue(v, ctx)));
+export const rateOrNoneSchema = z.union([z.string(), z.number()]).transform((v, ctx): number | 'none' => (v === 'none' ? 'none' : rateOrIssue(v, ctx)));
 
 export function formatRate(bps: number | null): string {
   if (bps === null) return '-';

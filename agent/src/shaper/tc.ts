@@ -16,21 +16,36 @@ export interface TcShaperOptions {
 
 /**
  * HTB on the guest interface's egress (downloads) and the WAN's egress
- * (uploads); every change is one `tc -batch`.
+ * (uploads); every change is one `tc -batch`. The classes it made are kept in
+ * memory (ensure() lists the kernel's), so a guest's change costs no listing:
+ * `tc class show` of 1,000 classes was most of an auth's time with shaping.
  */
 export class TcShaper implements Shaper {
   #leaf = 'pfifo';
   #sides: Array<{ dev: string; dir: 'downBps' | 'upBps'; total: number | null }> = [];
+  /** Guest classes each side holds, by device. */
+  readonly #have = new Map<string, Set<number>>();
 
-  private constructor(private readonly runner: CommandRunner, private readonly log: Logger, readonly info: ShaperInfo) {}
+  private constructor(
+    private readonly runner: CommandRunner,
+    readonly info: ShaperInfo,
+  ) {}
 
   /** Detects the leaf qdisc the kernel has (fq_codel on OpenWrt, pfifo where it is missing) and which roots are free. */
   static async create(runner: CommandRunner, log: Logger, o: TcShaperOptions): Promise<TcShaper> {
-    const s = new TcShaper(runner, log, { leafQdisc: 'pfifo', lanInterface: o.lan, wanInterface: o.wan });
-    s.#leaf = (await runner.run(['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'handle', 'fffe:', 'fq_codel']).then(() => true, () => false)) ? 'fq_codel' : 'pfifo';
+    const s = new TcShaper(runner, { leafQdisc: 'pfifo', lanInterface: o.lan, wanInterface: o.wan });
+    s.#leaf = (await runner.run(['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'handle', 'fffe:', 'fq_codel']).then(
+      () => true,
+      () => false,
+    ))
+      ? 'fq_codel'
+      : 'pfifo';
     if (s.#leaf === 'fq_codel') await runner.run(['tc', 'qdisc', 'del', 'dev', 'lo', 'root']).catch(() => {});
     s.info.leafQdisc = s.#leaf;
-    for (const [dev, dir, total] of [[o.lan, 'downBps', o.totalDownBps], [o.wan, 'upBps', o.totalUpBps]] as const) {
+    for (const [dev, dir, total] of [
+      [o.lan, 'downBps', o.totalDownBps],
+      [o.wan, 'upBps', o.totalUpBps],
+    ] as const) {
       if (!dev) continue;
       const root = await s.#rootKind(dev);
       if (root === 'htb 1:' || root === null || DEFAULT_ROOTS.has(root)) s.#sides.push({ dev, dir, total });
@@ -66,6 +81,7 @@ export class TcShaper implements Shaper {
         // A class that exists with the same rate is adopted untouched: its queue and counters stay.
         if (have.get(minor) !== bps) lines.push(...renderClass(side.dev, minor, bps, this.#leaf, !have.has(minor)));
       }
+      this.#have.set(side.dev, new Set(want.keys()));
     }
     await this.#batch(lines);
   }
@@ -79,17 +95,33 @@ export class TcShaper implements Shaper {
     for (const side of this.#sides) {
       // Under a total cap every guest needs a class of its own, at most the cap.
       const bps = c[side.dir] ?? side.total;
-      const exists = (await this.#list(side.dev)).some((x) => x.minor === c.minor);
-      if (bps !== null) lines.push(...renderClass(side.dev, c.minor, bps, this.#leaf, !exists));
-      else if (exists) lines.push(renderDropClass(side.dev, c.minor));
+      const have = this.#classes(side.dev);
+      if (bps !== null) lines.push(...renderClass(side.dev, c.minor, bps, this.#leaf, !have.has(c.minor)));
+      else if (have.has(c.minor)) lines.push(renderDropClass(side.dev, c.minor));
     }
-    await this.#batch(lines);
+    try {
+      await this.#batch(lines);
+    } finally {
+      // Kept as asked even when tc failed: a later ensure() (a repair, a restart) lists the kernel's classes again.
+      for (const side of this.#sides) {
+        const bps = c[side.dir] ?? side.total;
+        if (bps !== null) this.#classes(side.dev).add(c.minor);
+        else this.#classes(side.dev).delete(c.minor);
+      }
+    }
   }
 
   async drop(minor: number): Promise<void> {
     const lines: string[] = [];
-    for (const side of this.#sides) if ((await this.#list(side.dev)).some((x) => x.minor === minor)) lines.push(renderDropClass(side.dev, minor));
+    for (const side of this.#sides) if (this.#classes(side.dev).has(minor)) lines.push(renderDropClass(side.dev, minor));
+    for (const side of this.#sides) this.#classes(side.dev).delete(minor);
     await this.#batch(lines);
+  }
+
+  #classes(dev: string): Set<number> {
+    let s = this.#have.get(dev);
+    if (!s) this.#have.set(dev, (s = new Set()));
+    return s;
   }
 
   async remove(): Promise<void> {

@@ -1,8 +1,7 @@
-import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-
-export type Db = Database.Database;
+import { defaultSqlDriver } from './choose-driver.js';
+import type { Db, SqlDriver } from './driver.js';
 
 /** Each entry upgrades the schema by one version; never edit a released one, append. */
 const MIGRATIONS: string[] = [
@@ -112,32 +111,65 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE vouchers ADD COLUMN elsewhere TEXT NOT NULL DEFAULT '0';
    ALTER TABLE vouchers ADD COLUMN pushed INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX vouchers_unpushed ON vouchers(at) WHERE pushed = 0;`,
+  // Zero-rated destinations (issue 19): their bytes apart, with their own counter cursors and record cursor;
+  // a zero-only session (credit out, the plan keeps its zero-rated destinations) is let through to those only.
+  `ALTER TABLE sessions ADD COLUMN zero_down INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN zero_up INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN zdn_handle INTEGER;
+   ALTER TABLE sessions ADD COLUMN zdn_seen INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN zup_handle INTEGER;
+   ALTER TABLE sessions ADD COLUMN zup_seen INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN usage_zero_down INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN usage_zero_up INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN zero_only INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE usage_records ADD COLUMN zero_down INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE usage_records ADD COLUMN zero_up INTEGER NOT NULL DEFAULT 0;`,
+  // Plans on chain (issue 19): the owner, plan and version a session's channel was opened under (what it is priced by),
+  // the terms of every version read (they never change), and the owner's current list as last read.
+  `ALTER TABLE sessions ADD COLUMN plan_owner TEXT;
+   ALTER TABLE sessions ADD COLUMN plan_id INTEGER;
+   ALTER TABLE sessions ADD COLUMN plan_version INTEGER;
+   CREATE TABLE plan_versions (
+     owner TEXT NOT NULL,
+     plan_id INTEGER NOT NULL,
+     version INTEGER NOT NULL,
+     terms TEXT NOT NULL,
+     read_at INTEGER NOT NULL,
+     PRIMARY KEY (owner, plan_id, version)
+   );
+   -- one row per current plan; a single row of NULLs: the router had no owner at read_at
+   CREATE TABLE plan_heads (
+     owner TEXT,
+     plan_id INTEGER,
+     version INTEGER,
+     read_at INTEGER NOT NULL
+   );`,
 ];
 
 export function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
+  const current = db.prepare<[], { user_version: number }>('PRAGMA user_version').get()!.user_version;
   if (current > MIGRATIONS.length) throw new Error(`store schema ${current} is newer than this agent (${MIGRATIONS.length})`);
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    });
   }
 }
 
 /** Opens (creating if needed) the agent's store in WAL mode, so a power cut loses at most the open transaction. */
-export function openStore(dataDir: string): Db {
+export function openStore(dataDir: string, driver: SqlDriver = defaultSqlDriver().driver): Db {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = new Database(join(dataDir, 'qlink.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
+  const db = driver.open(join(dataDir, 'qlink.db'));
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA foreign_keys = ON');
   migrate(db);
   return db;
 }
 
-export function openMemoryStore(): Db {
-  const db = new Database(':memory:');
+export function openMemoryStore(driver: SqlDriver = defaultSqlDriver().driver): Db {
+  const db = driver.open(':memory:');
   migrate(db);
   return db;
 }

@@ -1,5 +1,5 @@
 import type { IpFamily } from '../net/address.js';
-import type { Db } from './db.js';
+import type { Db } from './driver.js';
 
 export interface Sighting {
   mac: string;
@@ -33,7 +33,8 @@ export class GuestStore {
       ON CONFLICT(ip) DO UPDATE SET mac = excluded.mac, family = excluded.family, source = excluded.source, last_seen = excluded.last_seen`);
     this.#byIp = db.prepare<[string], { mac: string }>('SELECT mac FROM guest_addresses WHERE ip = ?');
     this.#addrs = db.prepare<[string], { ip: string; family: IpFamily; last_seen: number }>(
-      'SELECT ip, family, last_seen FROM guest_addresses WHERE mac = ? ORDER BY family, last_seen DESC');
+      'SELECT ip, family, last_seen FROM guest_addresses WHERE mac = ? ORDER BY family, last_seen DESC',
+    );
   }
 
   record(sightings: readonly Sighting[], now: number): void {
@@ -51,7 +52,7 @@ export class GuestStore {
         this.#upsertGuest.run(s.mac, s.hostname ?? null, now, now);
         if (s.ip && s.family) this.#upsertAddr.run(s.ip, s.mac, s.family, s.source, now);
       }
-    })();
+    });
   }
 
   macOf(ip: string): string | undefined {
@@ -74,8 +75,11 @@ export class GuestStore {
 
   /** Guests seen since `since` (ms), newest first. */
   seenSince(since: number): Array<{ mac: string; hostname: string | null; lastSeen: number }> {
-    return this.db.prepare<[number], { mac: string; hostname: string | null; last_seen: number }>(
-      'SELECT mac, hostname, last_seen FROM guests WHERE last_seen >= ? ORDER BY last_seen DESC').all(since)
+    return this.db
+      .prepare<[number], { mac: string; hostname: string | null; last_seen: number }>(
+        'SELECT mac, hostname, last_seen FROM guests WHERE last_seen >= ? ORDER BY last_seen DESC',
+      )
+      .all(since)
       .map((r) => ({ mac: r.mac, hostname: r.hostname, lastSeen: r.last_seen }));
   }
 }

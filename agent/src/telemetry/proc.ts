@@ -6,7 +6,10 @@ import { readFile } from 'node:fs/promises';
  * 680 ms for the first, as it spawns helpers; a router can't spare either.
  */
 
-export interface InterfaceBytes { rxBytes: number; txBytes: number }
+export interface InterfaceBytes {
+  rxBytes: number;
+  txBytes: number;
+}
 
 export interface ProcSample {
   uptimeSeconds: number;
@@ -40,7 +43,11 @@ export function parseNetDev(text: string): Map<string, InterfaceBytes> {
 
 export async function sampleProc(root = ''): Promise<ProcSample> {
   const [uptime, loadavg, meminfo, netdev, self] = await Promise.all([
-    read('/proc/uptime', root), read('/proc/loadavg', root), read('/proc/meminfo', root), read('/proc/net/dev', root), read('/proc/self/status', root),
+    read('/proc/uptime', root),
+    read('/proc/loadavg', root),
+    read('/proc/meminfo', root),
+    read('/proc/net/dev', root),
+    read('/proc/self/status', root),
   ]);
   const mem = parseMeminfo(meminfo);
   const l = loadavg.trim().split(/\s+/).map(Number);

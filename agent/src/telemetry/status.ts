@@ -1,33 +1,13 @@
-import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { MqttLink } from '../uplink/link.js';
 import { sampleProc, type InterfaceBytes, type ProcSample } from './proc.js';
-
-const uint = z.int().min(0);
-const rate = z.number().min(0);
-
-/** Retained on `qlink/v1/<router>/status`; the last will is `{v: 1, router, online: false}`. */
-export const statusSchema = z.object({
-  v: z.literal(1),
-  router: z.string(),
-  online: z.literal(true),
-  at: uint,
-  uptimeSeconds: uint,
-  agentUptimeSeconds: uint,
-  load: z.tuple([rate, rate, rate]),
-  memory: z.object({ totalKb: uint, availableKb: uint, agentRssKb: uint }).strict(),
-  /** Byte counters and rates since the previous status (0 on the first). */
-  interfaces: z.record(z.string(), z.object({ rxBytes: uint, txBytes: uint, rxBps: rate, txBps: rate }).strict()),
-  guests: uint,
-  sessions: uint,
-  outbox: uint,
-}).strict();
-
-export type Status = z.infer<typeof statusSchema>;
+import { type Status, statusSchema } from '../../../protocol/src/index.js';
 
 export interface StatusSources {
   counts(): Promise<{ guests: number; sessions: number }>;
   outbox(): number;
+  /** The gate's drop counters for spoofed sources, as of its last poll; null before the first. */
+  spoofed?(): { v4: number; v6: number; arp: number } | null;
   /** Interfaces to report; all but loopback when not given. */
   interfaces?: readonly string[];
   sample?: () => Promise<ProcSample>;
@@ -38,8 +18,13 @@ export class StatusReporter {
   #timer: NodeJS.Timeout | undefined;
   #prev: { at: number; ifs: Map<string, InterfaceBytes> } | undefined;
 
-  constructor(private readonly link: MqttLink, private readonly src: StatusSources, private readonly log: Logger,
-    private readonly startedAt = Date.now(), private readonly clock: () => number = Date.now) {
+  constructor(
+    private readonly link: MqttLink,
+    private readonly src: StatusSources,
+    private readonly log: Logger,
+    private readonly startedAt = Date.now(),
+    private readonly clock: () => number = Date.now,
+  ) {
     link.onConnect(() => void this.publish());
   }
 
@@ -51,6 +36,7 @@ export class StatusReporter {
     const s = await (this.src.sample ?? sampleProc)();
     const now = this.clock();
     const { guests, sessions } = await this.src.counts();
+    const spoofed = this.src.spoofed?.() ?? null;
     const prev = this.#prev;
     this.#prev = { at: now, ifs: s.interfaces };
     const secs = prev ? Math.max(0.001, (now - prev.at) / 1000) : 0;
@@ -62,9 +48,19 @@ export class StatusReporter {
       interfaces[name] = { ...c, rxBps: bps(c.rxBytes, p?.rxBytes), txBps: bps(c.txBytes, p?.txBytes) };
     }
     return statusSchema.parse({
-      v: 1, router: this.link.routerId, online: true, at: now, uptimeSeconds: s.uptimeSeconds,
-      agentUptimeSeconds: Math.floor((now - this.startedAt) / 1000), load: s.load, memory: s.memory,
-      interfaces, guests, sessions, outbox: this.src.outbox(),
+      v: 1,
+      router: this.link.routerId,
+      online: true,
+      at: now,
+      uptimeSeconds: s.uptimeSeconds,
+      agentUptimeSeconds: Math.floor((now - this.startedAt) / 1000),
+      load: s.load,
+      memory: s.memory,
+      interfaces,
+      guests,
+      sessions,
+      outbox: this.src.outbox(),
+      ...(spoofed ? { spoofed } : {}),
     });
   }
 

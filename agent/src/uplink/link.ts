@@ -1,21 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { connect, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
-import type { AgentConfig } from '../config.js';
+import type { AgentConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import { offlineStatus, routerTopics } from '../../../protocol/src/index.js';
 
 export type UplinkConfig = NonNullable<AgentConfig['uplink']>;
 type Handler = (payload: Buffer) => void;
-
-export const topics = (routerId: string) => ({
-  usage: `qlink/v1/${routerId}/usage`,
-  ack: `qlink/v1/${routerId}/ack`,
-  status: `qlink/v1/${routerId}/status`,
-  cmd: `qlink/v1/${routerId}/cmd`,
-  cmdResult: `qlink/v1/${routerId}/cmd/result`,
-});
-
-/** Retained on …/status by the broker when the router vanishes without saying goodbye. */
-export const offlineStatus = (routerId: string) => JSON.stringify({ v: 1, router: routerId, online: false });
 
 export function clientOptions(c: UplinkConfig, routerId: string): IClientOptions {
   return {
@@ -32,7 +22,7 @@ export function clientOptions(c: UplinkConfig, routerId: string): IClientOptions
     rejectUnauthorized: c.rejectUnauthorized,
     // The outbox is the durable queue; the client's own offline queue would only send things twice.
     queueQoSZero: false,
-    will: { topic: topics(routerId).status, payload: Buffer.from(offlineStatus(routerId)), qos: 1, retain: true },
+    will: { topic: routerTopics(routerId).status, payload: Buffer.from(offlineStatus(routerId)), qos: 1, retain: true },
   };
 }
 
@@ -48,13 +38,23 @@ export class MqttLink {
   readonly #onClose: (() => void)[] = [];
   readonly topics;
 
-  constructor(readonly config: UplinkConfig, readonly routerId: string, private readonly log: Logger) {
-    this.topics = topics(routerId);
+  constructor(
+    readonly config: UplinkConfig,
+    readonly routerId: string,
+    private readonly log: Logger,
+  ) {
+    this.topics = routerTopics(routerId);
   }
 
-  handle(topic: string, fn: Handler): void { this.#handlers.set(topic, fn); }
-  onConnect(fn: () => void): void { this.#onConnect.push(fn); }
-  onClose(fn: () => void): void { this.#onClose.push(fn); }
+  handle(topic: string, fn: Handler): void {
+    this.#handlers.set(topic, fn);
+  }
+  onConnect(fn: () => void): void {
+    this.#onConnect.push(fn);
+  }
+  onClose(fn: () => void): void {
+    this.#onClose.push(fn);
+  }
 
   start(): void {
     const client = connect(this.config.url, clientOptions(this.config, this.routerId));
@@ -62,7 +62,9 @@ export class MqttLink {
     client.on('connect', () => {
       this.log.info({ url: this.config.url }, 'uplink connected');
       for (const topic of this.#handlers.keys()) {
-        client.subscribe(topic, { qos: 1 }, (err) => { if (err) this.log.warn({ topic, err: err.message }, 'subscription failed'); });
+        client.subscribe(topic, { qos: 1 }, (err) => {
+          if (err) this.log.warn({ topic, err: err.message }, 'subscription failed');
+        });
       }
       for (const fn of this.#onConnect) fn();
     });
@@ -74,7 +76,9 @@ export class MqttLink {
         this.log.error({ topic, err: (e as Error).message }, 'message handler failed');
       }
     });
-    client.on('close', () => { for (const fn of this.#onClose) fn(); });
+    client.on('close', () => {
+      for (const fn of this.#onClose) fn();
+    });
     client.on('error', (e) => this.log.warn({ err: e.message }, 'uplink error'));
   }
 
@@ -88,6 +92,12 @@ export class MqttLink {
 
   get connected(): boolean {
     return this.#client?.connected ?? false;
+  }
+
+  /** Connects again with the configuration's files read afresh (a renewed certificate); handlers stay. */
+  async restart(): Promise<void> {
+    await this.#client?.endAsync().catch(() => {});
+    this.start();
   }
 
   /** A clean stop says "offline" itself (the broker sends the will only when the connection is lost). */

@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
-import { ackSchema } from '../usage/wire.js';
+import { ackSchema } from '../../../protocol/src/index.js';
 import type { MqttLink } from './link.js';
+import { signedByGateway } from './gateway-key.js';
 import { readJsonMessage } from './message.js';
 import type { Outbox } from './outbox.js';
 
@@ -9,9 +10,6 @@ export { clientOptions } from './link.js';
 /** Batches in flight at once; more wait in the outbox until acks arrive. */
 const WINDOW = 64;
 const MAX_ACK_BYTES = 64 * 1024;
-
-export const usageTopic = (routerId: string) => `qlink/v1/${routerId}/usage`;
-export const ackTopic = (routerId: string) => `qlink/v1/${routerId}/ack`;
 
 /**
  * Sends outbox batches at QoS 1, in sequence order, and deletes them when the
@@ -34,7 +32,9 @@ export class UsageUplink {
       this.log.info({ pending: this.outbox.size() }, 'usage uplink resending from the oldest unacked batch');
       this.#restart();
     });
-    link.onClose(() => { this.#sentUpTo = 0; });
+    link.onClose(() => {
+      this.#sentUpTo = 0;
+    });
   }
 
   /** Starts the resend timer; the link itself is started by its owner. */
@@ -74,6 +74,9 @@ export class UsageUplink {
 
   #onAck(payload: Buffer): void {
     const ack = readJsonMessage(payload, ackSchema, MAX_ACK_BYTES);
+    if (ack.ok && !signedByGateway(this.link.routerId, this.link.config.gatewayKey, ack.raw)) {
+      return void this.log.warn('ack refused: not signed by the pinned gateway key; the batches stay in the outbox');
+    }
     if (!ack.ok) return void this.log.warn(`ack refused: ${ack.why}`);
     const done = this.outbox.ack(ack.value.seqs, this.clock());
     if (done.length) this.#oldestSentAt = this.outbox.size() ? this.clock() : null;

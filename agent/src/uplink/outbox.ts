@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/driver.js';
 
 export interface OutboxEntry {
   seq: number;
@@ -47,6 +47,6 @@ export class Outbox {
         done.push(seq);
       }
       return done;
-    })();
+    });
   }
 }

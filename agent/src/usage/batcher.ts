@@ -1,18 +1,36 @@
 import type { RouterIdentity } from '../identity/router-key.js';
-import type { Db } from '../store/db.js';
-import { anchorMessage, recordBytes, sha256, ZERO_HASH, type Deployment, type UsageRecord } from './format.js';
-import { merkleRoot } from './merkle.js';
-import type { Batch } from './wire.js';
+import type { Db } from '../store/driver.js';
+import { type Batch, batchHeader, type Deployment, merkleRoot, recordBytes, sha256, toHex, type UsageRecord, ZERO_HASH } from '../../../protocol/src/index.js';
 
 interface RecordRow {
-  id: number; session_id: number; channel_id: number | null; start_ms: number; end_ms: number; bytes_down: number;
-  bytes_up: number; seconds: number; cost: number; voucher_amount: number | null; voucher_sig: string | null;
+  id: number;
+  session_id: number;
+  channel_id: number | null;
+  start_ms: number;
+  end_ms: number;
+  bytes_down: number;
+  bytes_up: number;
+  seconds: number;
+  cost: number;
+  voucher_amount: number | null;
+  voucher_sig: string | null;
+  zero_down: number;
+  zero_up: number;
 }
 
 const toRecord = (r: RecordRow): UsageRecord => ({
-  id: r.id, sessionId: r.session_id, channelId: r.channel_id, startMs: r.start_ms, endMs: r.end_ms,
-  bytesDown: r.bytes_down, bytesUp: r.bytes_up, seconds: r.seconds, cost: r.cost,
+  id: r.id,
+  sessionId: r.session_id,
+  channelId: r.channel_id,
+  startMs: r.start_ms,
+  endMs: r.end_ms,
+  bytesDown: r.bytes_down,
+  bytesUp: r.bytes_up,
+  seconds: r.seconds,
+  cost: r.cost,
   voucher: r.voucher_amount === null || r.voucher_sig === null ? null : { amount: r.voucher_amount, signature: r.voucher_sig },
+  // Only where there are any: a record without them is the version-1 record, byte for byte.
+  ...(r.zero_down || r.zero_up ? { zeroDown: r.zero_down, zeroUp: r.zero_up } : {}),
 });
 
 /**
@@ -27,7 +45,11 @@ export class UsageBatcher {
   readonly #link;
   readonly #queue;
 
-  constructor(private readonly db: Db, private readonly identity: RouterIdentity, private readonly deployment: Deployment) {
+  constructor(
+    private readonly db: Db,
+    private readonly identity: RouterIdentity,
+    private readonly deployment: Deployment,
+  ) {
     this.#unbatched = db.prepare<[number], RecordRow>('SELECT * FROM usage_records WHERE batch_seq IS NULL ORDER BY id LIMIT ?');
     this.#head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM usage_batches ORDER BY seq DESC LIMIT 1');
     this.#insertBatch = db.prepare(`INSERT INTO usage_batches
@@ -45,13 +67,21 @@ export class UsageBatcher {
       const seq = (head?.seq ?? 0) + 1;
       const prev = head?.hash ?? ZERO_HASH;
       const router = this.identity.publicKey;
-      const root = merkleRoot(records.map((r) => recordBytes(router, r))).toString('hex');
-      const msg = anchorMessage(this.deployment, router, seq, prev, root);
+      const root = toHex(merkleRoot(records.map((r) => recordBytes(router, r))));
+      const msg = batchHeader(this.deployment, router, seq, prev, root);
       const batch: Batch = {
-        v: 1, router, networkMagic: this.deployment.networkMagic, contract: this.deployment.contract.toLowerCase(),
-        seq, prev, root, hash: sha256(msg).toString('hex'),
-        fromMs: Math.min(...records.map((r) => r.startMs)), toMs: Math.max(...records.map((r) => r.endMs)),
-        records, signature: this.identity.sign(msg).toString('hex'),
+        v: 1,
+        router,
+        networkMagic: this.deployment.networkMagic,
+        contract: this.deployment.contract.toLowerCase(),
+        seq,
+        prev,
+        root,
+        hash: toHex(sha256(msg)),
+        fromMs: Math.min(...records.map((r) => r.startMs)),
+        toMs: Math.max(...records.map((r) => r.endMs)),
+        records,
+        signature: this.identity.sign(msg).toString('hex'),
       };
       const first = records[0]!.id;
       const last = records[records.length - 1]!.id;
@@ -59,7 +89,7 @@ export class UsageBatcher {
       this.#link.run(seq, first, last);
       this.#queue.run(seq, JSON.stringify(batch));
       return batch;
-    })();
+    });
   }
 
   /** Seals until no unbatched record is left; returns how many batches it made. */

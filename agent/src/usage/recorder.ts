@@ -1,17 +1,32 @@
-import { costOf, type Plan } from '../plans.js';
-import type { Db } from '../store/db.js';
+import { costOf } from '../plans.js';
+import type { PricingOf } from '../plans/pricing.js';
+import type { Db } from '../store/driver.js';
 import type { UsageHook } from '../store/sessions.js';
 
 export interface RecorderOptions {
   /** A record is cut once a session's open interval is at least this long. */
   intervalMs: number;
-  /** The plan a session's usage is priced by (none: free). */
-  planOf?: (id: string) => Plan | undefined;
+  /** The terms a session's usage is priced by (none: free); plans/pricing.ts. */
+  pricingOf?: PricingOf;
 }
 
 interface Cursor {
-  started_at: number; usage_from: number | null; bytes_down: number; bytes_up: number;
-  usage_down: number; usage_up: number; channel_id: number | null; plan: string | null;
+  started_at: number;
+  usage_from: number | null;
+  bytes_down: number;
+  bytes_up: number;
+  usage_down: number;
+  usage_up: number;
+  channel_id: number | null;
+  plan: string | null;
+  zero_down: number;
+  zero_up: number;
+  usage_zero_down: number;
+  usage_zero_up: number;
+  zero_only: number;
+  plan_owner: string | null;
+  plan_id: number | null;
+  plan_version: number | null;
 }
 
 /**
@@ -26,13 +41,18 @@ export class UsageRecorder implements UsageHook {
   readonly #advance;
   readonly #voucher;
 
-  constructor(db: Db, private readonly opts: RecorderOptions) {
+  constructor(
+    db: Db,
+    private readonly opts: RecorderOptions,
+  ) {
     this.#cursor = db.prepare<[number], Cursor>(
-      'SELECT started_at, usage_from, bytes_down, bytes_up, usage_down, usage_up, channel_id, plan FROM sessions WHERE id = ?');
+      `SELECT started_at, usage_from, bytes_down, bytes_up, usage_down, usage_up, channel_id, plan,
+        zero_down, zero_up, usage_zero_down, usage_zero_up, zero_only, plan_owner, plan_id, plan_version FROM sessions WHERE id = ?`,
+    );
     this.#insert = db.prepare(`INSERT INTO usage_records
-      (session_id, channel_id, start_ms, end_ms, bytes_down, bytes_up, seconds, cost, voucher_amount, voucher_sig)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.#advance = db.prepare('UPDATE sessions SET usage_from = ?, usage_down = ?, usage_up = ? WHERE id = ?');
+      (session_id, channel_id, start_ms, end_ms, bytes_down, bytes_up, seconds, cost, voucher_amount, voucher_sig, zero_down, zero_up)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#advance = db.prepare('UPDATE sessions SET usage_from = ?, usage_down = ?, usage_up = ?, usage_zero_down = ?, usage_zero_up = ? WHERE id = ?');
     this.#voucher = db.prepare<[string], { amount: string; signature: string }>('SELECT amount, signature FROM vouchers WHERE channel_id = ?');
   }
 
@@ -50,11 +70,26 @@ export class UsageRecorder implements UsageHook {
     const up = c.bytes_up - c.usage_up;
     // Whole seconds of the session clock, so the seconds of consecutive records add up exactly.
     const seconds = Math.floor((to - c.started_at) / 1000) - Math.floor((from - c.started_at) / 1000);
-    if (down === 0 && up === 0 && seconds === 0) return;
+    const zeroDown = c.zero_down - c.usage_zero_down;
+    const zeroUp = c.zero_up - c.usage_zero_up;
+    if (down === 0 && up === 0 && seconds === 0 && zeroDown === 0 && zeroUp === 0) return;
     // The channel's newest voucher rides in the record: the gateway redeems from what the batches carry.
     const v = c.channel_id === null ? undefined : this.#voucher.get(String(c.channel_id));
-    this.#insert.run(sessionId, c.channel_id, from, to, down, up, seconds, this.#cost(c, from, to), v ? Number(v.amount) : null, v?.signature ?? null);
-    this.#advance.run(to, c.bytes_down, c.bytes_up, sessionId);
+    this.#insert.run(
+      sessionId,
+      c.channel_id,
+      from,
+      to,
+      down,
+      up,
+      seconds,
+      this.#cost(c, from, to),
+      v ? Number(v.amount) : null,
+      v?.signature ?? null,
+      zeroDown,
+      zeroUp,
+    );
+    this.#advance.run(to, c.bytes_down, c.bytes_up, c.zero_down, c.zero_up, sessionId);
   }
 
   /**
@@ -63,7 +98,8 @@ export class UsageRecorder implements UsageHook {
    * session's cost to the last fraction.
    */
   #cost(c: Cursor, from: number, to: number): number {
-    const plan = c.plan === null ? undefined : this.opts.planOf?.(c.plan);
+    // A zero-only session (credit out, only the plan's zero-rated destinations) costs nothing, its time included.
+    const plan = c.zero_only ? undefined : this.opts.pricingOf?.(c);
     if (!plan) return 0;
     const secs = (t: number) => Math.floor((t - c.started_at) / 1000);
     return costOf(plan, c.bytes_down + c.bytes_up, secs(to)) - costOf(plan, c.usage_down + c.usage_up, secs(from));

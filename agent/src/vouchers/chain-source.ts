@@ -1,14 +1,5 @@
-import { CachedChannelSource, type ChannelInfo } from './channel-source.js';
-
-/** The subset of gateway/src/chain's QlinkClient this needs, so tests and the bench can stand in for it. */
-export interface ContractReader {
-  getChannel(id: bigint): Promise<{
-    id: bigint; owner: string; router: string; voucherKey: string;
-    deposit: bigint; redeemed: bigint; expiry: bigint; closed: boolean;
-  } | null>;
-  chainTime(): Promise<bigint>;
-  settlementWindow(): Promise<bigint>;
-}
+import type { ChannelReader, PlanReader, RouterReader } from '../../../chain/src/reader.js';
+import { CachedChannelSource, type ChannelInfo, type ReadGuard } from './channel-source.js';
 
 /**
  * Channel state read from the contract with test invocations. A test
@@ -17,8 +8,13 @@ export interface ContractReader {
  * reads as null.
  */
 export class ChainChannelSource extends CachedChannelSource {
-  constructor(private readonly reader: ContractReader, clock: () => number = Date.now) {
-    super(2_000, clock);
+  constructor(
+    private readonly reader: ChannelReader & RouterReader & PlanReader,
+    private readonly routerKey: string,
+    clock: () => number = Date.now,
+    guard?: ReadGuard,
+  ) {
+    super(2_000, clock, guard);
   }
 
   protected async read(id: bigint): Promise<ChannelInfo | null> {
@@ -32,5 +28,22 @@ export class ChainChannelSource extends CachedChannelSource {
 
   protected readWindow(): Promise<bigint> {
     return this.reader.settlementWindow();
+  }
+
+  protected async readOwner(): Promise<string | null> {
+    const r = await this.reader.getRouter(this.routerKey);
+    return r?.active ? r.owner : null;
+  }
+
+  /** Not cached here: the plan book keeps versions for good and the current list briefly. */
+  async currentPlans() {
+    const owner = await this.routerOwner();
+    if (!owner) return { owner: null, plans: [] };
+    const list = await this.reader.getPlans(owner);
+    return { owner, plans: list.map((p) => ({ planId: p.planId, version: p.plan.version, terms: p.plan.terms })) };
+  }
+
+  planVersion(owner: string, planId: number, version: number): Promise<Uint8Array | null> {
+    return this.reader.getPlanVersion(owner, planId, version);
   }
 }

@@ -5,29 +5,64 @@ import type { ChannelInfo, ChannelSource } from './channel-source.js';
 /**
  * The gateway first, the chain directly while the gateway cannot answer.
  * The chain knows nothing of vouchers another router took, so while falling
- * back only channels opened at this very router are served: a roaming
- * guest's channel waits for the gateway, or an old voucher could buy
- * service twice.
+ * back only channels this router alone has served are served (`servedOnlyHere`:
+ * it holds their newest voucher and the gateway last said no other router
+ * took one): a roaming guest's channel waits for the gateway, or an old
+ * voucher could buy service twice. A channel's first voucher waits too.
  */
 export class FallbackChannelSource implements ChannelSource {
   #falling = false;
 
-  constructor(private readonly gateway: ChannelSource, private readonly chain: ChannelSource,
-    private readonly routerKey: string, private readonly log: Logger) {}
+  constructor(
+    private readonly gateway: ChannelSource,
+    private readonly chain: ChannelSource,
+    private readonly servedOnlyHere: (id: bigint) => boolean,
+    private readonly log: Logger,
+  ) {}
 
   async channel(id: bigint): Promise<ChannelInfo | null> {
-    return this.#either((s) => s.channel(id), (c, e) => {
-      if (c && c.router.toLowerCase() !== this.routerKey.toLowerCase()) throw e;
-      return c;
-    });
+    return this.#either(
+      (s) => s.channel(id),
+      (c, e) => {
+        if (c && !this.servedOnlyHere(c.id)) throw e;
+        return c;
+      },
+    );
   }
 
   now(): Promise<bigint> {
-    return this.#either((s) => s.now(), (v) => v);
+    return this.#either(
+      (s) => s.now(),
+      (v) => v,
+    );
   }
 
   settlementWindow(): Promise<bigint> {
-    return this.#either((s) => s.settlementWindow(), (v) => v);
+    return this.#either(
+      (s) => s.settlementWindow(),
+      (v) => v,
+    );
+  }
+
+  routerOwner(): Promise<string | null> {
+    return this.#either(
+      (s) => s.routerOwner(),
+      (v) => v,
+    );
+  }
+
+  currentPlans() {
+    return this.#either(
+      (s) => s.currentPlans(),
+      (v) => v,
+    );
+  }
+
+  planVersion(owner: string, planId: number, version: number): Promise<Uint8Array | null> {
+    return this.#either(
+      (s) => s.planVersion(owner, planId, version),
+      (v) => v,
+    );
   }
 
   async #either<T>(ask: (s: ChannelSource) => Promise<T>, fallen: (v: T, gatewayError: RpcFailure) => T): Promise<T> {

@@ -1,5 +1,6 @@
-import type { ChannelAnswer, GatewayRpc } from '../uplink/gateway-rpc.js';
-import { CachedChannelSource, type ChannelInfo } from './channel-source.js';
+import type { GatewayRpc } from '../uplink/gateway-rpc.js';
+import { CachedChannelSource, type ChannelInfo, type ReadGuard } from './channel-source.js';
+import type { ChannelAnswer } from '../../../protocol/src/index.js';
 
 /**
  * Channel state from the gateway's channel service, so a router needs no
@@ -10,8 +11,12 @@ import { CachedChannelSource, type ChannelInfo } from './channel-source.js';
  * (roaming). Cached for a second only, so that knowledge stays fresh.
  */
 export class GatewayChannelSource extends CachedChannelSource {
-  constructor(private readonly gateway: Pick<GatewayRpc, 'channel'>, clock: () => number = Date.now) {
-    super(1_000, clock);
+  constructor(
+    private readonly gateway: Pick<GatewayRpc, 'channel' | 'plans' | 'planVersion'>,
+    clock: () => number = Date.now,
+    guard?: ReadGuard,
+  ) {
+    super(1_000, clock, guard);
   }
 
   protected async read(id: bigint): Promise<ChannelInfo | null> {
@@ -27,6 +32,19 @@ export class GatewayChannelSource extends CachedChannelSource {
     return (await this.#ask()).settlementWindowMs;
   }
 
+  protected async readOwner(): Promise<string | null> {
+    return (await this.#ask()).routerOwner;
+  }
+
+  /** Not cached here: the plan book keeps versions for good and the current list briefly. */
+  currentPlans() {
+    return this.gateway.plans();
+  }
+
+  planVersion(owner: string, planId: number, version: number): Promise<Uint8Array | null> {
+    return this.gateway.planVersion(owner, planId, version);
+  }
+
   async #ask(): Promise<ChannelAnswer> {
     const a = await this.gateway.channel(1n);
     this.#info(a);
@@ -39,8 +57,17 @@ export class GatewayChannelSource extends CachedChannelSource {
     const c = a.channel;
     if (!c) return null;
     return {
-      id: c.id, owner: c.owner, router: c.router, voucherKey: c.voucherKey, deposit: c.deposit, redeemed: c.redeemed,
-      expiry: c.expiry, closed: c.closed, confirmed: true, newest: a.voucher && { amount: a.voucher.amount, signature: a.voucher.signature },
+      id: c.id,
+      owner: c.owner,
+      voucherKey: c.voucherKey,
+      deposit: c.deposit,
+      redeemed: c.redeemed,
+      expiry: c.expiry,
+      closed: c.closed,
+      planId: c.planId,
+      planVersion: c.planVersion,
+      confirmed: true,
+      newest: a.voucher && { amount: a.voucher.amount, signature: a.voucher.signature },
     };
   }
 }

@@ -1,7 +1,14 @@
-import type { Db } from '../store/db.js';
-import { costOf, type Plan } from '../plans.js';
+import type { Db } from '../store/driver.js';
+import { costOf } from '../plans.js';
+import type { PricedRow, PricingOf } from '../plans/pricing.js';
 
-interface Row { id: number; plan: string | null; started_at: number; ended_at: number | null; bytes_down: number; bytes_up: number }
+interface Row extends PricedRow {
+  id: number;
+  started_at: number;
+  ended_at: number | null;
+  bytes_down: number;
+  bytes_up: number;
+}
 
 /**
  * A channel's cost across every session it paid for: a guest held at zero
@@ -16,8 +23,14 @@ export class ChannelLedger {
   readonly #last;
   readonly #elsewhere;
 
-  constructor(db: Db, private readonly planOf: (id: string) => Plan | undefined) {
-    this.#sessions = db.prepare<[number], Row>('SELECT id, plan, started_at, ended_at, bytes_down, bytes_up FROM sessions WHERE channel_id = ?');
+  /** pricingOf: what each session is priced by (plans/pricing.ts), the version of the plan its channel was opened under. */
+  constructor(
+    db: Db,
+    private readonly pricingOf: PricingOf,
+  ) {
+    this.#sessions = db.prepare<[number], Row>(
+      'SELECT id, plan, plan_owner, plan_id, plan_version, started_at, ended_at, bytes_down, bytes_up FROM sessions WHERE channel_id = ?',
+    );
     this.#link = db.prepare('UPDATE sessions SET channel_id = ? WHERE id = ?');
     this.#channelOf = db.prepare<[number], { channel_id: number | null }>('SELECT channel_id FROM sessions WHERE id = ?');
     this.#last = db.prepare<[number], { id: number }>('SELECT id FROM sessions WHERE channel_id = ? ORDER BY id DESC LIMIT 1');
@@ -39,11 +52,16 @@ export class ChannelLedger {
     this.#link.run(Number(channelId), sessionId);
   }
 
+  /** What the owner's other routers took on the channel above what this one held (roaming), as the gateway said. */
+  elsewhere(channelId: bigint): bigint {
+    return BigInt(this.#elsewhere.get(channelId.toString())?.elsewhere ?? '0');
+  }
+
   /** What the channel's service cost here, plus what the owner's other routers took on it before (roaming). */
   cost(channelId: bigint, now: number): bigint {
     let total = BigInt(this.#elsewhere.get(channelId.toString())?.elsewhere ?? '0');
     for (const s of this.#sessions.all(Number(channelId))) {
-      const plan = s.plan === null ? undefined : this.planOf(s.plan);
+      const plan = this.pricingOf(s);
       if (!plan) continue;
       const seconds = Math.max(0, Math.floor(((s.ended_at ?? now) - s.started_at) / 1000));
       total += BigInt(costOf(plan, s.bytes_down + s.bytes_up, seconds));

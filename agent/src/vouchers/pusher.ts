@@ -20,8 +20,12 @@ export class VoucherPusher {
   #timer: NodeJS.Timeout | undefined;
   #lastProblem = '';
 
-  constructor(private readonly store: VoucherStore, private readonly gateway: Pick<GatewayRpc, 'vouchers'>,
-    private readonly log: Logger, private readonly retryMs = 5_000) {}
+  constructor(
+    private readonly store: VoucherStore,
+    private readonly gateway: Pick<GatewayRpc, 'vouchers'>,
+    private readonly log: Logger,
+    private readonly retryMs = 5_000,
+  ) {}
 
   start(): void {
     this.#timer = setInterval(() => this.nudge(), this.retryMs);

@@ -14,12 +14,16 @@ export class Counters {
   inc(name: string, labels: Record<string, string> = {}, by = 1): void {
     let m = this.#values.get(name);
     if (!m) this.#values.set(name, (m = new Map()));
-    const key = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',');
+    const key = Object.entries(labels)
+      .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`)
+      .join(',');
     m.set(key, (m.get(key) ?? 0) + by);
   }
 
   get(name: string, labels: Record<string, string> = {}): number {
-    const key = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',');
+    const key = Object.entries(labels)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(',');
     return this.#values.get(name)?.get(key) ?? 0;
   }
 
@@ -39,7 +43,8 @@ export function ingestCounters(): Counters {
   const c = new Counters();
   c.define('qlink_gateway_batches_total', 'Usage batches received, by result');
   c.define('qlink_gateway_records_stored_total', 'Usage records stored');
-  c.define('qlink_gateway_anomalies_total', 'Refused or held batches, by kind');
+  c.define('qlink_gateway_anomalies_total', 'Refused or held batches, and stored batches with refused vouchers, by kind');
+  c.define('qlink_gateway_vouchers_refused_total', 'Vouchers in stored records that failed the check at ingest (kept out of settlement)');
   c.define('qlink_gateway_acks_total', 'Batch sequences acked');
   return c;
 }

@@ -1,12 +1,6 @@
-import type { Deployment } from '../../../agent/src/usage/format.js';
-import { batchProblem } from '../../../agent/src/usage/verify.js';
-import { batchSchema, type Batch } from '../../../agent/src/usage/wire.js';
-import { addressOfKey } from '../registry/registry.js';
+import { addressOfKey, type Batch, batchProblem, batchSchema, type Deployment, parseTopic } from '../../../protocol/src/index.js';
+import { verifyP256 } from '../../../protocol/src/node/index.js';
 import type { AnomalyKind } from '../store/types.js';
-
-/** NEO N3 address: 'N' and 33 more base58 characters. */
-const ADDRESS = /^N[1-9A-HJ-NP-Za-km-z]{33}$/;
-const USAGE_TOPIC = /^qlink\/v1\/([^/]+)\/usage$/;
 
 export interface Refusal {
   kind: AnomalyKind;
@@ -19,12 +13,17 @@ export type Parsed = { ok: true; batch: Batch } | ({ ok: false } & Refusal);
 
 /** The router address a usage topic names, or null when it names none. */
 export function routerOfTopic(topic: string): string | null {
-  const m = USAGE_TOPIC.exec(topic);
-  return m && ADDRESS.test(m[1]!) ? m[1]! : null;
+  const t = parseTopic(topic);
+  return t?.kind === 'usage' ? t.routerId : null;
 }
 
-const refuse = (kind: AnomalyKind, detail: string, b?: Partial<Batch>): Parsed =>
-  ({ ok: false, kind, detail, seq: typeof b?.seq === 'number' ? b.seq : 0, hash: typeof b?.hash === 'string' ? b.hash.slice(0, 64) : '' });
+const refuse = (kind: AnomalyKind, detail: string, b?: Partial<Batch>): Parsed => ({
+  ok: false,
+  kind,
+  detail,
+  seq: typeof b?.seq === 'number' ? b.seq : 0,
+  hash: typeof b?.hash === 'string' ? b.hash.slice(0, 64) : '',
+});
 
 /**
  * Everything about a batch that needs neither the chain nor the store, in the
@@ -49,6 +48,6 @@ export function parseBatch(address: string, payload: Buffer, maxBytes: number, d
     return refuse('wrong-deployment', `batch is for ${b.networkMagic}/${b.contract}`, b);
   }
   if (addressOfKey(b.router) !== address) return refuse('bad-batch', 'router key is not the key of the topic address', b);
-  const problem = batchProblem(b);
+  const problem = batchProblem(b, verifyP256);
   return problem ? refuse('bad-batch', problem, b) : { ok: true, batch: b };
 }

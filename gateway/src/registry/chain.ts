@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { Router } from '../chain/records.js';
-import type { GatewayStore } from '../store/store.js';
+import { addressOfKey, type Router } from '../../../protocol/src/index.js';
+import type { RouterCache } from '../store/store.js';
 import type { RouterInfo } from '../store/types.js';
-import { addressOfKey, type RouterRegistry } from './registry.js';
+import type { RouterRegistry } from './registry.js';
 
 /** The one read the registry needs; QlinkClient has it. */
 export interface RouterSource {
@@ -26,9 +26,18 @@ export class ChainRegistry implements RouterRegistry {
   readonly #memory = new Map<string, { info: RouterInfo | null; at: number }>();
   readonly #clock: () => number;
 
-  constructor(private readonly chain: RouterSource, private readonly store: GatewayStore, private readonly opts: ChainRegistryOptions,
-    private readonly log?: Logger) {
+  constructor(
+    private readonly chain: RouterSource,
+    private readonly store: RouterCache,
+    private readonly opts: ChainRegistryOptions,
+    private readonly log?: Logger,
+  ) {
     this.#clock = opts.clock ?? Date.now;
+  }
+
+  /** Drops a remembered "not registered" (the registration page saw the router on chain), so the router's next request is let in at once. */
+  forgetUnknown(publicKey: string): void {
+    if (this.#memory.get(publicKey)?.info === null) this.#memory.delete(publicKey);
   }
 
   async lookup(publicKey: string): Promise<RouterInfo | null> {
@@ -60,6 +69,9 @@ export class ChainRegistry implements RouterRegistry {
 }
 
 const toInfo = (address: string, r: Router, now: number): RouterInfo => ({
-  address, publicKey: r.key, owner: r.owner, pricePerMB: Number(r.pricePerMB), pricePerMinute: Number(r.pricePerMinute),
-  active: r.active, checkedAt: now,
+  address,
+  publicKey: r.key,
+  owner: r.owner,
+  active: r.active,
+  checkedAt: now,
 });

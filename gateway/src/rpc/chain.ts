@@ -1,11 +1,9 @@
-import type { QlinkClient } from '../chain/client.js';
-import { parseEvents, type QlinkEvent } from '../chain/events.js';
-import type { Channel } from '../chain/records.js';
-import { timed } from '../settle/chain.js';
+import type { QlinkClient } from '../../../chain/src/client.js';
+import { type Channel, parseEvents, type PlanRecord, type QlinkEvent } from '../../../protocol/src/index.js';
+import { timed, type Executed } from '../settle/chain.js';
 
-export interface Executed {
-  vmstate: 'HALT' | 'FAULT';
-  exception: string | null;
+/** An execution with the contract's events, which tell the router what a relayed transaction opened. */
+export interface ExecutedWithEvents extends Executed {
   events: QlinkEvent[];
 }
 
@@ -15,11 +13,13 @@ export interface RpcChain {
   /** Sends signed bytes as they are; the txid the node reports. */
   relay(raw: Buffer): Promise<string>;
   /** The execution once in a block, or null if it is not in one within ms. */
-  executed(txid: string, ms: number): Promise<Executed | null>;
+  executed(txid: string, ms: number): Promise<ExecutedWithEvents | null>;
   /** Block time (ms) of the newest block: what a channel's expiry is compared with. */
   chainTime(): Promise<bigint>;
   /** How long (ms) after expiry the owner may still redeem; the guest's refund opens after it. Fixed at deployment. */
   settlementWindow(): Promise<bigint>;
+  /** The current version of an owner's plan, or null when it is not published. */
+  plan(owner: string, planId: number): Promise<PlanRecord | null>;
 }
 
 /** Block time is read at most this often; in between it is extrapolated (blocks are seconds apart anyway). */
@@ -51,5 +51,6 @@ export function neonRpcChain(client: QlinkClient, timeoutMs = 15_000, clock: () 
       window ??= await timed(client.settlementWindow(), timeoutMs, 'settlementWindow');
       return window;
     },
+    plan: (owner, planId) => timed(client.getPlan(owner, planId), timeoutMs, 'getPlan'),
   };
 }

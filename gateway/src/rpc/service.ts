@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { connect, type MqttClient } from 'mqtt';
-import type { BrokerConfig } from '../ingest/mqtt.js';
+import type { GatewayLink } from '../broker/link.js';
 import { dispatch, type RpcDeps } from './handlers.js';
-import { encode, MAX_REQUEST_BYTES, requestSchema, resultTopic, RPC_TOPIC, rpcSubscription, RpcError, type ErrorCode, type RpcResponse } from './protocol.js';
+import { gatewaySubscriptions, MAX_REQUEST_BYTES, routerTopics, type RpcErrorCode, rpcRequestSchema, type RpcResponse } from '../../../protocol/src/index.js';
+import { RpcError } from './errors.js';
+import { RequestAuth } from './auth.js';
+import { Quota } from '../quota.js';
+import type { GatewaySigner } from '../identity/signer.js';
 
 export interface RpcService {
-  client: MqttClient;
   stop(): Promise<void>;
 }
 
@@ -15,29 +16,34 @@ const MAX_IN_FLIGHT = 200;
 /**
  * The channel service: requests in on qlink/v1/<router>/rpc through a shared
  * subscription (one gateway of the group answers each), answers out on
- * qlink/v1/<router>/rpc/result. Every request gets an answer, an error one
+ * qlink/v1/<router>/rpc/result, on the gateway's one broker connection
+ * (routed before it starts). Every request gets a signed answer, an error one
  * if need be; nothing a router sends can throw out of here.
  */
-export function startRpc(broker: BrokerConfig, deps: RpcDeps): RpcService {
+export function startRpc(link: GatewayLink, signer: GatewaySigner, deps: RpcDeps): RpcService {
+  const auth = new RequestAuth();
   const log = deps.log;
-  const client = connect(broker.url, {
-    protocolVersion: 5, clientId: `${broker.clientId}-rpc`.slice(0, 128), clean: true, reconnectPeriod: 1000,
-    username: broker.username, password: broker.password, ca: broker.caFile ? readFileSync(broker.caFile) : undefined,
-    rejectUnauthorized: broker.rejectUnauthorized, properties: { maximumPacketSize: MAX_REQUEST_BYTES * 4 + 1024 },
+  const calls = new Quota({
+    name: 'channel-service requests',
+    rate: deps.quotas?.rpcPerMinute ?? 600,
+    perMs: 60_000,
+    burst: Math.max(20, Math.round((deps.quotas?.rpcPerMinute ?? 600) / 5)),
+  });
+  const relays = new Quota({
+    name: 'relays',
+    rate: deps.quotas?.relaysPerHour ?? 60,
+    perMs: 3_600_000,
+    burst: Math.max(5, Math.round((deps.quotas?.relaysPerHour ?? 60) / 6)),
   });
   let inFlight = 0;
-  client.on('connect', () => {
-    client.subscribe(rpcSubscription, { qos: 1 }, (err) => { if (err) log.error({ err: err.message }, 'rpc subscribe failed'); });
-  });
-  client.on('error', (e) => log.warn({ err: e.message }, 'rpc broker error'));
-  client.on('message', (topic, payload) => {
-    const m = RPC_TOPIC.exec(topic);
-    if (!m) return;
-    const router = m[1]!;
-    const send = (r: RpcResponse) => client.publish(resultTopic(router), encode(r), { qos: 1 }, (err) => {
-      if (err) log.debug({ router, err: err.message }, 'rpc answer not sent');
-    });
-    const fail = (id: string | null, code: ErrorCode, message: string) => send({ v: 1, id, ok: false, error: { code, message } });
+  let stopped = false;
+  link.route('rpc', gatewaySubscriptions.rpc, (_topic, payload, router) => {
+    if (stopped) return;
+    const send = (r: RpcResponse) =>
+      link.publish(routerTopics(router).rpcResult, JSON.stringify(signer.seal(router, r)), { qos: 1 }, (err) => {
+        if (err) log.debug({ router, err: err.message }, 'rpc answer not sent');
+      });
+    const fail = (id: string | null, code: RpcErrorCode, message: string) => send({ v: 1, id, ok: false, error: { code, message } });
     if (payload.length > MAX_REQUEST_BYTES) return fail(null, 'too-large', `request over ${MAX_REQUEST_BYTES} bytes`);
     let json: unknown;
     try {
@@ -47,8 +53,24 @@ export function startRpc(broker: BrokerConfig, deps: RpcDeps): RpcService {
     }
     const rawId = (json as { id?: unknown } | null)?.id;
     const id = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= 64 ? rawId : null;
-    const req = requestSchema.safeParse(json);
-    if (!req.success) return fail(id, 'bad-request', req.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    try {
+      auth.check(router, json as Record<string, unknown>);
+    } catch (e) {
+      return fail(id, 'bad-signature', (e as Error).message);
+    }
+    // A router over its budget is told which limit; other routers' requests are not slowed by it.
+    if (!calls.take(router)) return fail(id, 'over-quota', calls.describe());
+    const req = rpcRequestSchema.safeParse(json);
+    if (!req.success)
+      return fail(
+        id,
+        'bad-request',
+        req.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; '),
+      );
+    if (req.data.method === 'relay' && !relays.take(router)) return fail(id, 'over-quota', relays.describe());
     if (inFlight >= MAX_IN_FLIGHT) return fail(id, 'busy', 'too many requests in flight; retry');
     inFlight++;
     const rid = req.data.id;
@@ -58,10 +80,13 @@ export function startRpc(broker: BrokerConfig, deps: RpcDeps): RpcService {
         log.error({ router, method: req.data.method, err: e.message }, 'rpc request failed');
         fail(rid, 'internal', 'internal error');
       })
-      .finally(() => { inFlight--; });
+      .finally(() => {
+        inFlight--;
+      });
   });
   return {
-    client,
-    async stop() { await client.endAsync().catch(() => undefined); },
+    async stop() {
+      stopped = true;
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { tx, u } from '@cityofzion/neon-js';
-import type { QlinkClient } from '../chain/client.js';
-import type { Account } from '../chain/neon.js';
-import type { AnchorHead, Channel } from '../chain/records.js';
+import type { QlinkClient } from '../../../chain/src/client.js';
+import type { Account } from '../../../chain/src/neon.js';
+import type { Channel, RoundHead } from '../../../protocol/src/index.js';
 
 /** What a signed transaction's header says; read from its bytes so a restart needs nothing but the stored raw. */
 export interface TxHeader {
@@ -28,8 +28,10 @@ export interface Executed {
 
 /** The few chain calls settlement makes; a seam so tests and the bench can count or fake them. */
 export interface SettleChain {
+  /** The payer's account as a 0x script hash: it pays every fee and is the anchorer of this gateway's rounds. */
+  readonly payer: string;
   height(): Promise<number>;
-  /** Signed by the payer, and by each cosigner whose witness the script needs (the owner's, for a close). */
+  /** Signed by the payer, and by each cosigner whose witness the script needs (a closer's, for a close). */
   build(script: string, validForBlocks: number, cosigners?: Account[]): Promise<BuiltTx>;
   /** A test invocation as the payer: the exception it would FAULT with, or null when it would HALT. */
   test(script: string): Promise<string | null>;
@@ -38,7 +40,10 @@ export interface SettleChain {
   /** The application log, or null while the chain does not know the transaction. Throws when the RPC is unreachable. */
   executed(txid: string): Promise<Executed | null>;
   channel(id: number): Promise<Channel | null>;
-  anchorHead(routerKey: string): Promise<AnchorHead>;
+  /** The anchorer's newest round on chain (0 before the first). */
+  round(anchorer: string): Promise<RoundHead>;
+  /** Whether the owner authorised the closer (both 0x script hashes). */
+  isCloser(owner: string, closer: string): Promise<boolean>;
 }
 
 // neo-go answers "Unknown script container" for a transaction it has not seen.
@@ -52,25 +57,30 @@ const ALREADY = /already (exists|in)|AlreadyExists|AlreadyInPool|already on chai
  */
 export function timed<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, fail) => { t = setTimeout(() => fail(new Error(`chain RPC ${what}: no answer in ${ms} ms`)), ms); });
+  const late = new Promise<never>((_, fail) => {
+    t = setTimeout(() => fail(new Error(`chain RPC ${what}: no answer in ${ms} ms`)), ms);
+  });
   return Promise.race([p, late]).finally(() => clearTimeout(t));
 }
 
 export function neonSettleChain(client: QlinkClient, payer: Account, timeoutMs = 15_000): SettleChain {
   const c = rawSettleChain(client, payer);
   return {
+    payer: c.payer,
     height: () => timed(c.height(), timeoutMs, 'height'),
     build: (s, v, co) => timed(c.build(s, v, co), timeoutMs, 'build'),
     test: (s) => timed(c.test(s), timeoutMs, 'test'),
     relay: (r) => timed(c.relay(r), timeoutMs, 'relay'),
     executed: (id) => timed(c.executed(id), timeoutMs, 'getapplicationlog'),
     channel: (id) => timed(c.channel(id), timeoutMs, 'getChannel'),
-    anchorHead: (k) => timed(c.anchorHead(k), timeoutMs, 'getAnchorHead'),
+    round: (a) => timed(c.round(a), timeoutMs, 'getRound'),
+    isCloser: (o, k) => timed(c.isCloser(o, k), timeoutMs, 'isCloser'),
   };
 }
 
 function rawSettleChain(client: QlinkClient, payer: Account): SettleChain {
   return {
+    payer: '0x' + payer.scriptHash,
     height: () => client.rpc.getBlockCount(),
     async build(script, validForBlocks, cosigners = []) {
       const others = cosigners.filter((a) => a.scriptHash !== payer.scriptHash);
@@ -101,6 +111,7 @@ function rawSettleChain(client: QlinkClient, payer: Account): SettleChain {
       }
     },
     channel: (id) => client.getChannel(BigInt(id)),
-    anchorHead: (key) => client.getAnchorHead(key),
+    round: (a) => client.getRound(a),
+    isCloser: (o, k) => client.isCloser(o, k),
   };
 }

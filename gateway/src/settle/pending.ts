@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { GatewayStore } from '../store/store.js';
+import type { SettlementStore } from '../store/store.js';
 import { txHeader, type SettleChain } from './chain.js';
 
 /**
@@ -10,7 +10,7 @@ import { txHeader, type SettleChain } from './chain.js';
  * once per process, since a crash may have come before the bytes left.
  * Returns how many are still pending.
  */
-export async function checkPending(store: GatewayStore, chain: SettleChain, relayed: Set<string>, log: Logger, clock: () => number): Promise<number> {
+export async function checkPending(store: SettlementStore, chain: SettleChain, relayed: Set<string>, log: Logger, clock: () => number): Promise<number> {
   let still = 0;
   for (const p of await store.pendingRaw()) {
     const raw = Buffer.from(p.raw, 'hex');
@@ -33,7 +33,11 @@ export async function checkPending(store: GatewayStore, chain: SettleChain, rela
     if (ex) {
       const status = ex.vmstate === 'HALT' ? 'confirmed' : 'faulted';
       await store.settle(p.txid, { status, vmstate: ex.vmstate, detail: ex.exception, gasFee, at: clock() });
-      (status === 'confirmed' ? log.info : log.warn).call(log, { txid: p.txid, vmstate: ex.vmstate, exception: ex.exception, gasFee }, `settlement tx ${status}`);
+      (status === 'confirmed' ? log.info : log.warn).call(
+        log,
+        { txid: p.txid, vmstate: ex.vmstate, exception: ex.exception, gasFee },
+        `settlement tx ${status}`,
+      );
       continue;
     }
     if (!relayed.has(p.txid)) {

@@ -1,5 +1,5 @@
-import { bytesParam, call, intParam, redeemBatchScript } from '../chain/scripts.js';
-import type { TxItem } from '../store/types.js';
+import { anchorRoundArgs, call, redeemBatchScript } from '../../../chain/src/scripts.js';
+import type { RoundRef, TxItem } from '../store/types.js';
 
 export interface VoucherPick {
   channelId: number;
@@ -9,32 +9,26 @@ export interface VoucherPick {
   owner: string;
 }
 
-export interface AnchorPick {
-  router: string;
-  routerKey: string;
-  seq: number;
-  prev: string;
+/** A round's anchor: anchorRound(anchorer, round, root). */
+export interface RoundPick extends RoundRef {
   root: string;
-  signature: string;
 }
 
 /**
- * One script for the whole round: a single redeemBatch (one payout per
- * owner) followed by one anchorBatch per batch, in sequence order. The VM
- * runs them in one transaction, so one FAULT undoes all of it.
+ * One script for the whole settlement: a single redeemBatch (one payout per
+ * owner), then the round's anchorRound when one is due. The VM runs them in
+ * one transaction, so one FAULT undoes all of it.
  */
-export function settlementScript(contract: string, vouchers: VoucherPick[], anchors: AnchorPick[]): string {
+export function settlementScript(contract: string, vouchers: VoucherPick[], round: RoundPick | null): string {
   const redeem = vouchers.length
-    ? redeemBatchScript(contract, vouchers.map((v) => ({ id: BigInt(v.channelId), amount: BigInt(v.amount), signature: Buffer.from(v.signature, 'hex') })))
+    ? redeemBatchScript(
+        contract,
+        vouchers.map((v) => ({ id: BigInt(v.channelId), amount: BigInt(v.amount), signature: Buffer.from(v.signature, 'hex') })),
+      )
     : '';
-  return redeem + anchors.map((a) => call(contract, 'anchorBatch', [
-    bytesParam(a.routerKey), intParam(a.seq), bytesParam(a.prev), bytesParam(a.root), bytesParam(a.signature),
-  ])).join('');
+  return redeem + (round ? call(contract, 'anchorRound', anchorRoundArgs(round.anchorer, BigInt(round.round), round.root)) : '');
 }
 
-export function txItems(vouchers: VoucherPick[], anchors: AnchorPick[]): TxItem[] {
-  return [
-    ...vouchers.map((v): TxItem => ({ kind: 'redeem', channelId: v.channelId, amount: v.amount, owner: v.owner })),
-    ...anchors.map((a): TxItem => ({ kind: 'anchor', router: a.router, seq: a.seq })),
-  ];
+export function txItems(vouchers: VoucherPick[]): TxItem[] {
+  return vouchers.map((v): TxItem => ({ kind: 'redeem', channelId: v.channelId, amount: v.amount, owner: v.owner }));
 }

@@ -1,4 +1,4 @@
 export type * from './store.js';
+export { openStore } from './open.js';
 export { openSqliteStore } from './sqlite.js';
 export { openPgStore } from './postgres.js';
-export { SqlGatewayStore } from './sql-store.js';

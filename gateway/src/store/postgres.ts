@@ -1,6 +1,71 @@
 import pg from 'pg';
 import type { ColumnType, Param, Queryable, Row, SqlDriver } from './sql.js';
-import { SqlGatewayStore } from './sql-store.js';
+import { sqlStores } from './sql-stores.js';
+import type { GatewayStores, SettlerLock } from './store.js';
+
+/** The advisory lock key of the settler's lead (the migrations' transaction lock is 7171707). */
+const SETTLER_LOCK = 7171708;
+
+/**
+ * The lead held as a session-level advisory lock on a connection of its
+ * own, outside the pool: the lock lives exactly as long as that session, so
+ * a gateway killed with SIGKILL (its socket closed by the kernel) or cut off
+ * from the database loses it, and another takes it on its next try. Each
+ * lead() of a held lock checks the session still answers.
+ */
+class PgSettlerLock implements SettlerLock {
+  #client: pg.Client | null = null;
+  #held = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs = 5_000,
+  ) {}
+
+  async lead(): Promise<boolean> {
+    if (this.#held && this.#client) {
+      try {
+        await this.#client.query({ text: 'SELECT 1', query_timeout: this.timeoutMs } as pg.QueryConfig);
+        return true;
+      } catch {
+        this.#drop();
+      }
+    }
+    try {
+      if (!this.#client) {
+        const c = new pg.Client({ connectionString: this.url, keepAlive: true, connectionTimeoutMillis: this.timeoutMs });
+        c.on('error', () => this.#drop());
+        c.on('end', () => this.#drop());
+        await c.connect();
+        this.#client = c;
+      }
+      const r = await this.#client.query<{ ok: boolean }>({
+        text: 'SELECT pg_try_advisory_lock($1) AS ok',
+        values: [SETTLER_LOCK],
+        query_timeout: this.timeoutMs,
+      } as pg.QueryConfig);
+      this.#held = r.rows[0]?.ok === true;
+      return this.#held;
+    } catch {
+      this.#drop();
+      return false;
+    }
+  }
+
+  async release(): Promise<void> {
+    const c = this.#client;
+    this.#drop();
+    // Ending the session releases the lock with it.
+    await c?.end().catch(() => undefined);
+  }
+
+  #drop(): void {
+    this.#held = false;
+    const c = this.#client;
+    this.#client = null;
+    c?.end().catch(() => undefined);
+  }
+}
 
 // bigint (20) and numeric (1700, what SUM(bigint) gives) as JS numbers: every
 // stored integer is capped at 2^53 by the wire schema, so nothing is rounded.
@@ -35,15 +100,26 @@ class PgDriver implements SqlDriver {
   readonly #pool: pg.Pool;
   readonly #q: Queryable;
 
-  constructor(connectionString: string, max: number) {
+  settlerLock(): SettlerLock {
+    return new PgSettlerLock(this.connectionString);
+  }
+
+  constructor(
+    private readonly connectionString: string,
+    max: number,
+  ) {
     this.#pool = new pg.Pool({ connectionString, max, types });
     // An idle client losing its connection (server restart) must not crash the gateway; the pool replaces it.
     this.#pool.on('error', () => undefined);
     this.#q = queryable(this.#pool);
   }
 
-  all<T = Row>(sql: string, params?: Param[]): Promise<T[]> { return this.#q.all<T>(sql, params); }
-  run(sql: string, params?: Param[]): Promise<number> { return this.#q.run(sql, params); }
+  all<T = Row>(sql: string, params?: Param[]): Promise<T[]> {
+    return this.#q.all<T>(sql, params);
+  }
+  run(sql: string, params?: Param[]): Promise<number> {
+    return this.#q.run(sql, params);
+  }
   insertMany(table: string, columns: Array<[string, ColumnType]>, rows: Param[][]): Promise<void> {
     return this.#q.insertMany(table, columns, rows);
   }
@@ -81,9 +157,7 @@ class PgDriver implements SqlDriver {
   }
 }
 
-/** A store in a PostgreSQL database shared by several gateways, migrated to the newest schema. */
-export async function openPgStore(url: string, poolSize = 8): Promise<SqlGatewayStore> {
-  const store = new SqlGatewayStore(new PgDriver(url, poolSize));
-  await store.migrate();
-  return store;
+/** The gateway's stores in a PostgreSQL database shared by several gateways, migrated to the newest schema. */
+export function openPgStore(url: string, poolSize = 8): Promise<GatewayStores> {
+  return sqlStores(new PgDriver(url, poolSize));
 }

@@ -1,8 +1,10 @@
 /**
- * The little a GatewayStore needs from a SQL database. SQL is written once
+ * The little the gateway's stores need from a SQL database. SQL is written once
  * with `?` placeholders in the subset SQLite and PostgreSQL share (upserts,
  * RETURNING, partial indexes); the PostgreSQL driver numbers them.
  */
+import type { SettlerLock } from './store.js';
+
 export type Row = Record<string, unknown>;
 export type Param = string | number | null;
 export type ColumnType = 'bigint' | 'text';
@@ -17,6 +19,8 @@ export interface Queryable {
 
 export interface SqlDriver extends Queryable {
   readonly dialect: 'sqlite' | 'postgres';
+  /** A new handle on the settler's lead (store.ts SettlerLock). */
+  settlerLock(): SettlerLock;
   /** Commits when fn resolves, rolls back when it throws. */
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   /** Runs the schema migrations not applied yet, exclusively (several gateways may start at once). */

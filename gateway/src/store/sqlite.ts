@@ -2,7 +2,11 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ColumnType, Param, Queryable, Row, SqlDriver } from './sql.js';
-import { SqlGatewayStore } from './sql-store.js';
+import { sqlStores } from './sql-stores.js';
+import type { GatewayStores, SettlerLock } from './store.js';
+
+/** One gateway per SQLite file: it always leads. */
+const SOLE_LEAD: SettlerLock = { lead: async () => true, release: async () => undefined };
 
 /**
  * better-sqlite3 is synchronous, but the store's code is async (for
@@ -11,6 +15,9 @@ import { SqlGatewayStore } from './sql-store.js';
  */
 class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
+  settlerLock(): SettlerLock {
+    return SOLE_LEAD;
+  }
   readonly #db: Database.Database;
   readonly #stmts = new Map<string, Database.Statement>();
   #lock: Promise<unknown> = Promise.resolve();
@@ -74,11 +81,13 @@ class SqliteDriver implements SqlDriver {
   }
 
   async migrate(steps: string[]): Promise<void> {
-    this.#db.transaction(() => {
-      const current = this.#db.pragma('user_version', { simple: true }) as number;
-      for (let v = current; v < steps.length; v++) this.#db.exec(steps[v]!);
-      this.#db.pragma(`user_version = ${steps.length}`);
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        const current = this.#db.pragma('user_version', { simple: true }) as number;
+        for (let v = current; v < steps.length; v++) this.#db.exec(steps[v]!);
+        this.#db.pragma(`user_version = ${steps.length}`);
+      })
+      .immediate();
   }
 
   async close(): Promise<void> {
@@ -87,9 +96,7 @@ class SqliteDriver implements SqlDriver {
   }
 }
 
-/** A store in one SQLite file (or ':memory:'), migrated to the newest schema. */
-export async function openSqliteStore(path: string): Promise<SqlGatewayStore> {
-  const store = new SqlGatewayStore(new SqliteDriver(path));
-  await store.migrate();
-  return store;
+/** The gateway's stores in one SQLite file (or ':memory:'), migrated to the newest schema. */
+export function openSqliteStore(path: string): Promise<GatewayStores> {
+  return sqlStores(new SqliteDriver(path));
 }

@@ -1,4 +1,7 @@
-import type { Batch } from '../../../agent/src/usage/wire.js';
+import type { z } from 'zod';
+import type { anomalyKind, Batch, chainTx, dayUsage, ownerEarnings, sessionUsage, totalsReply, txKind, txStatus } from '../../../protocol/src/index.js';
+
+// The report types are the API's answers, defined once in protocol/src/http/gateway-api.ts.
 
 /** A router as the chain registered it, cached so a batch does not cost an RPC call. */
 export interface RouterInfo {
@@ -7,8 +10,6 @@ export interface RouterInfo {
   publicKey: string;
   /** Owner script hash, 0x-prefixed as the chain client returns it. */
   owner: string;
-  pricePerMB: number;
-  pricePerMinute: number;
   active: boolean;
   checkedAt: number;
 }
@@ -23,14 +24,10 @@ export interface BatchHead {
  * What storing a batch did. `duplicate` is the same seq and hash again (ack it
  * again); `gap` and `fork` are refused and left to the caller to hold and report.
  */
-export type StoreOutcome =
-  | { kind: 'stored' }
-  | { kind: 'duplicate' }
-  | { kind: 'gap'; head: number }
-  | { kind: 'fork'; reason: string };
+export type StoreOutcome = { kind: 'stored' } | { kind: 'duplicate' } | { kind: 'gap'; head: number } | { kind: 'fork'; reason: string };
 
-export type AnomalyKind =
-  | 'gap' | 'fork' | 'bad-batch' | 'unknown-router' | 'wrong-deployment' | 'malformed' | 'oversized';
+/** 'bad-voucher': a stored batch whose records carried vouchers that failed the check at ingest: kept without them. */
+export type AnomalyKind = z.output<typeof anomalyKind>;
 
 export interface AnomalyInput {
   router: string;
@@ -53,13 +50,59 @@ export interface Anomaly extends Omit<AnomalyInput, 'at'> {
   lastAt: number;
 }
 
-export type TxKind = 'redeem' | 'anchor' | 'relay';
-export type TxStatus = 'pending' | 'confirmed' | 'faulted' | 'expired';
+export type TxKind = z.output<typeof txKind>;
+export type TxStatus = z.output<typeof txStatus>;
 
-/** What one settlement transaction covers; written with the transaction before it is sent. */
-export type TxItem =
-  | { kind: 'redeem'; channelId: number; amount: number; owner: string }
-  | { kind: 'anchor'; router: string; seq: number };
+/** What one settlement transaction covers of the channels; written with the transaction before it is sent. */
+export type TxItem = { kind: 'redeem'; channelId: number; amount: number; owner: string };
+
+/** A settlement round of one anchorer (the settlement wallet's 0x script hash). */
+export interface RoundRef {
+  anchorer: string;
+  round: number;
+}
+
+/** A stored batch waiting for a round, or in one: what its leaf is made of. */
+export interface QueuedBatch {
+  router: string;
+  seq: number;
+  hash: string;
+}
+
+/** A round as the settler cuts it: its batches in round order (protocol/src/round.ts), their root. */
+export interface NewRound extends RoundRef {
+  root: string;
+  batches: QueuedBatch[];
+  at: number;
+}
+
+/** A round cut but not yet anchored by a confirmed transaction. */
+export interface OpenRound extends RoundRef {
+  root: string;
+  size: number;
+  createdAt: number;
+  /** Its pending transaction, if one is on its way. */
+  pending: string | null;
+}
+
+/** Where a batch sits in a round, and the confirmed transaction that anchored the round (null while none has). */
+export interface RoundPlace extends RoundRef {
+  index: number;
+  size: number;
+  root: string;
+  createdAt: number;
+  txid: string | null;
+}
+
+/** A router's newest round anchored on chain that holds its batches. */
+export interface RouterRound extends RoundRef {
+  router: string;
+  txid: string;
+  /** The router's newest batch in that round, and how many of its batches anchored rounds hold in all. */
+  lastSeq: number;
+  anchoredBatches: number;
+  createdAt: number;
+}
 
 export interface PendingTx {
   txid: string;
@@ -68,21 +111,13 @@ export interface PendingTx {
   raw: string;
   validUntilBlock: number;
   items: TxItem[];
+  /** The round whose anchorRound it carries, if any. */
+  round?: RoundRef;
   at: number;
 }
 
-export interface ChainTx {
-  txid: string;
-  kind: TxKind;
-  status: TxStatus;
-  validUntilBlock: number;
-  items: number;
-  createdAt: number;
-  settledAt: number | null;
-  vmstate: string | null;
-  detail: string | null;
-  gasFee: number | null;
-}
+/** A settlement transaction as the API lists it (protocol/src/http/gateway-api.ts). */
+export type ChainTx = z.output<typeof chainTx>;
 
 export interface TxSettlement {
   status: Exclude<TxStatus, 'pending'>;
@@ -92,38 +127,11 @@ export interface TxSettlement {
   at: number;
 }
 
-export interface DayUsage {
-  day: string;
-  router: string;
-  sessions: number;
-  records: number;
-  bytesDown: number;
-  bytesUp: number;
-  seconds: number;
-  cost: number;
-}
+export type DayUsage = z.output<typeof dayUsage>;
 
-export interface SessionUsage {
-  router: string;
-  sessionId: number;
-  channelId: number | null;
-  startMs: number;
-  endMs: number;
-  bytesDown: number;
-  bytesUp: number;
-  seconds: number;
-  cost: number;
-  voucherAmount: number;
-}
+export type SessionUsage = z.output<typeof sessionUsage>;
 
-export interface OwnerEarnings {
-  owner: string;
-  routers: number;
-  /** Sum of record costs metered by the owner's routers. */
-  metered: number;
-  /** Newest confirmed redeemed voucher per channel, summed. */
-  settled: number;
-}
+export type OwnerEarnings = z.output<typeof ownerEarnings>;
 
 /** Newest voucher per channel that no pending or confirmed redeem covers yet. */
 export interface VoucherToRedeem {
@@ -142,9 +150,16 @@ export interface PassedVoucher {
   at: number;
 }
 
-export interface Range { router?: string; fromMs?: number; toMs?: number; limit?: number }
+/** owner: only the routers registered to that owner (a 0x script hash). */
+export interface Range {
+  router?: string;
+  owner?: string;
+  fromMs?: number;
+  toMs?: number;
+  limit?: number;
+}
 
-export interface Totals { batches: number; records: number; anomalies: number; pendingTxs: number }
+export type Totals = z.output<typeof totalsReply>;
 
 /** One router's stored batch chain at a glance (the owner's view checks it batch by batch). */
 export interface ChainHead {
@@ -164,6 +179,9 @@ export interface DayTotals {
   day: string;
   bytesDown: number;
   bytesUp: number;
+  /** Bytes to and from the plans' zero-rated destinations: apart from bytesDown/bytesUp, never in cost. */
+  zeroDown: number;
+  zeroUp: number;
   /** Guest sessions with a record starting that day. */
   sessions: number;
   /** What the records starting that day cost the guests. */
@@ -183,8 +201,10 @@ export interface SettlementTx {
   detail: string | null;
   /** Channels it redeems (the owner's, when asked for one owner). */
   channels: number;
-  /** Batches it anchors (of the owner's routers, when asked for one owner). */
+  /** Batches of the round it anchors (of the owner's routers, when asked for one owner). */
   anchors: number;
+  /** The round it anchors, if any. */
+  round: number | null;
   /** The rise over each channel's earlier confirmed redeem: paid once confirmed, claimed while pending. */
   paid: number;
 }

@@ -1,4 +1,4 @@
-import type { Channel } from '../../../gateway/src/chain/records.js';
+import type { Channel } from '../../../protocol/src/index.js';
 import { gas } from './format.js';
 
 /** One guest at the end of the day, as the chain and the router have it. */
@@ -15,9 +15,17 @@ export interface GuestFacts {
   voucher: bigint;
 }
 
-export interface OwnerFacts { address: string; before: bigint; after: bigint; fees: bigint }
+export interface OwnerFacts {
+  address: string;
+  before: bigint;
+  after: bigint;
+  fees: bigint;
+}
 
-export interface Check { ok: boolean; text: string }
+export interface Check {
+  ok: boolean;
+  text: string;
+}
 
 /** What a guest gets back: at once when the channel was closed, else by refund after expiry plus the settlement window. */
 export function refundOf(c: Channel, windowMs: bigint): { amount: bigint; returned: boolean; at: Date } {
@@ -39,7 +47,11 @@ export function agreement(owner: OwnerFacts, guests: GuestFacts[]): Check[] {
     { ok: redeemed === vouchers, text: `redeemed on chain ${gas(redeemed)} = the newest vouchers the router holds ${gas(vouchers)}` },
   ];
   for (const g of guests) {
-    if (g.channel.redeemed !== g.voucher) checks.push({ ok: false, text: `${g.name}: channel ${g.channel.id} redeemed ${gas(g.channel.redeemed)} but the router holds a voucher for ${gas(g.voucher)}` });
+    if (g.channel.redeemed !== g.voucher)
+      checks.push({
+        ok: false,
+        text: `${g.name}: channel ${g.channel.id} redeemed ${gas(g.channel.redeemed)} but the router holds a voucher for ${gas(g.voucher)}`,
+      });
   }
   for (const g of guests) {
     const back = g.channel.closed ? g.channel.deposit - g.channel.redeemed : 0n;

@@ -33,7 +33,11 @@ export function qlink(sys: System, args: string[]): Promise<tb.ExecResult> {
 export class Day {
   readonly phones = new Map<string, RemotePhone>();
 
-  constructor(private readonly sys: System, private readonly n: Narrator, readonly guests: Guest[]) {}
+  constructor(
+    private readonly sys: System,
+    private readonly n: Narrator,
+    readonly guests: Guest[],
+  ) {}
 
   channelOf(name: string): bigint {
     const e = this.#phone(name).events.find((x) => x.ev === 'opened');
@@ -49,7 +53,11 @@ export class Day {
   join(): void {
     for (const g of this.guests) {
       const phone = new RemotePhone(g.name, this.sys, g.name, {
-        plan: g.plan, wallet: g.wallet, deposit: g.deposit, topup: g.topup, onEvent: (e) => this.#narrate(g.name, e),
+        plan: g.plan,
+        wallet: g.wallet,
+        deposit: g.deposit,
+        topup: g.topup,
+        onEvent: (e) => this.#narrate(g.name, e),
       });
       this.phones.set(g.name, phone);
       this.n.say(`${g.name} joins the Wi-Fi, opens the portal and picks "${this.#plan(g.plan).name}" (${this.#planText(g.plan)})`);
@@ -110,15 +118,19 @@ export class Day {
     const g = (k: string) => gas(BigInt(String(e[k])));
     switch (e.ev) {
       case 'opened':
-        return this.n.say(`${name} paid: its wallet opened channel ${e.channelId} with ${g('deposit')} (tx ${short(String(e.txid))}, in a block after ${(Number(e.ms) / 1000).toFixed(1)} s)`);
+        return this.n.say(
+          `${name} paid: its wallet opened channel ${e.channelId} with ${g('deposit')} (tx ${short(String(e.txid))}, in a block after ${(Number(e.ms) / 1000).toFixed(1)} s)`,
+        );
       case 'online':
         return this.n.say(e.ms === undefined ? `${name} is online again` : `${name} is online, ${(Number(e.ms) / 1000).toFixed(1)} s after paying`);
       case 'voucher':
         return this.n.say(`${name}'s phone signs a voucher for ${g('amount')} (used so far: ${g('cost')})`);
       case 'held':
-        return this.n.say(e.reason === 'credit'
-          ? `${name} is held: its deposit is spent (used ${g('cost')}, paid ${g('paid')}); HTTP goes back to the portal`
-          : `${name}'s session ended (${String(e.reason)})`);
+        return this.n.say(
+          e.reason === 'credit'
+            ? `${name} is held: its deposit is spent (used ${g('cost')}, paid ${g('paid')}); HTTP goes back to the portal`
+            : `${name}'s session ended (${String(e.reason)})`,
+        );
       case 'topped-up':
         return this.n.say(`${name} tops up: its channel now holds ${g('deposit')} (tx ${short(String(e.txid))})`);
       case 'logged-out':

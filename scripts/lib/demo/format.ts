@@ -13,5 +13,12 @@ export const short = (hash: string): string => (hash.length > 18 ? `${hash.slice
 /** Columns padded to their widest cell, the first left-aligned and the rest as given. */
 export function table(rows: string[][], right: boolean[] = []): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import type { QlinkClient } from '../../../gateway/src/chain/client.js';
-import type { Channel } from '../../../gateway/src/chain/records.js';
+import type { QlinkClient } from '../../../chain/src/client.js';
+import type { Channel } from '../../../protocol/src/index.js';
 
 /** Each wallet's GAS balance at one block height. */
 export interface Snapshot {
@@ -16,7 +16,10 @@ export async function snapshot(client: QlinkClient, addresses: string[]): Promis
   return { height, gas };
 }
 
-export interface Paid { fees: bigint; txs: string[] }
+export interface Paid {
+  fees: bigint;
+  txs: string[];
+}
 
 /**
  * What each of these addresses paid in fees (system + network) as the

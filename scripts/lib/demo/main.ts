@@ -5,7 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { QlinkClient } from '../../../gateway/src/chain/client.js';
+import { QlinkClient } from '../../../chain/src/client.js';
+import { FetchJsonRpc } from '../../../chain/src/json-rpc.js';
+import { verifyProof } from '../../../chain/src/verify-proof.js';
 import { upSystem, type System } from '../system/index.js';
 import * as tb from '../testbed/index.js';
 import { Day, qlink, type Guest } from './day.js';
@@ -14,7 +16,7 @@ import { Narrator } from './narrator.js';
 import { accounts } from './report.js';
 import { SettlementWatch } from './settlement.js';
 import { keepLogs, ownerPageUrl, whereToLook } from './where.js';
-import { gas } from './format.js';
+import { gas, short } from './format.js';
 import { channels, routerVouchers, snapshot } from './ledger.js';
 
 const GUESTS: Guest[] = [
@@ -35,24 +37,30 @@ let stopping = false;
 async function play(): Promise<boolean> {
   n.heading('Setting up: a chain, a gateway with its broker, and a router in a café');
   starting = upSystem({
-    id: opts.id, clients: GUESTS.length, hostLink: true, closeAtLogout: true,
+    id: opts.id,
+    clients: GUESTS.length,
+    hostLink: true,
+    closeAtLogout: true,
     say: (l) => {
       n.say(l);
       n.progress(l.split(':')[0]!);
     },
-    agent: { idleTimeoutSeconds: IDLE_SECONDS }, settlement: { intervalMs: 10_000 },
+    agent: { idleTimeoutSeconds: IDLE_SECONDS },
+    settlement: { intervalMs: 10_000, roundIntervalMs: 10_000 },
   });
   const s = (sys = await starting);
   n.progress(null);
-  const chain = new QlinkClient({ rpc: s.hostRpcUrl!, magic: s.chain.magic, contract: s.chain.contract });
-  const gateway = new GatewayView(s.hostApiUrl!);
+  const chain = new QlinkClient({ rpc: s.hostRpcUrl!, networkMagic: s.chain.networkMagic, contract: s.chain.contract });
+  const gateway = new GatewayView(s.hostApiUrl!, s.apiToken);
   const address = (w: string) => s.chain.wallets[w]!.address;
   const before = await snapshot(chain, ['owner', ...GUESTS.map((g) => g.wallet)].map(address));
-  n.say(`the owner's wallet ${address('owner')} holds ${gas(before.gas.get(address('owner'))!)}; each guest's wallet ${gas(before.gas.get(address('guest1'))!)}`);
+  n.say(
+    `the owner's wallet ${address('owner')} holds ${gas(before.gas.get(address('owner'))!)}; each guest's wallet ${gas(before.gas.get(address('guest1'))!)}`,
+  );
   const watch = new SettlementWatch(gateway, chain, n);
   watch.start();
 
-  n.heading('Guests arrive, pay and browse, each at its plan\'s rate');
+  n.heading("Guests arrive, pay and browse, each at its plan's rate");
   const portal = await tb.exec(s.id, 'c1', ['curl', '-4', '-sS', '-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', 'http://example.com/']);
   n.say(`before paying, c1's browser asks for http://example.com/ and is sent to the portal: ${portal.stdout.trim() || portal.stderr.trim()}`);
   const day = new Day(s, n, GUESTS);
@@ -60,7 +68,7 @@ async function play(): Promise<boolean> {
   day.join();
   const everyone = day.online().then(async () => {
     const clients = await qlinkClients(s);
-    n.say('all three are online; the router\'s guests now (qlink clients):');
+    n.say("all three are online; the router's guests now (qlink clients):");
     n.block(clients);
   });
   const [, , c3Left] = await Promise.all([day.c1RunsOutAndTopsUp('c1'), day.c2BrowsesAndLogsOut('c2'), day.c3WalksAway('c3'), everyone]);
@@ -69,35 +77,48 @@ async function play(): Promise<boolean> {
   n.say(`the gateway has stored ${t.batches} signed usage batches (${t.records} records) from the router so far`);
 
   n.heading('The guest who walked away');
-  await n.until('waiting for the router to end c3\'s session on the idle timeout', 120_000, async (status) => {
-    status(`${Math.round((Date.now() - c3Left) / 1000)} s since its last byte, ends after ${IDLE_SECONDS} s`);
-    return (await day.isHeld('c3')) || undefined;
-  }, 2_000);
+  await n.until(
+    "waiting for the router to end c3's session on the idle timeout",
+    120_000,
+    async (status) => {
+      status(`${Math.round((Date.now() - c3Left) / 1000)} s since its last byte, ends after ${IDLE_SECONDS} s`);
+      return (await day.isHeld('c3')) || undefined;
+    },
+    2_000,
+  );
   n.say('c3 is held again: its next visit starts at the portal');
   await day.leaveAll();
 
-  n.heading('Settlement: the gateway redeems the newest vouchers and anchors the batches on chain');
+  n.heading("Settlement: the gateway redeems the newest vouchers and anchors each round's batches on chain under one root");
   const ids = GUESTS.map((g) => day.channelOf(g.name));
   const dataDir = s.bed.agent!.dataDir;
-  await n.until('waiting for settlement to pay every channel\'s newest voucher', 180_000, async (status) => {
-    const held = routerVouchers(dataDir);
-    const onChain = await channels(chain, ids);
-    const paid = ids.filter((id) => (held.get(id) ?? 0n) > 0n && onChain.get(id)!.redeemed === held.get(id));
-    const tt = await gateway.totals();
-    status(`${paid.length} of ${ids.length} channels paid; the gateway holds ${tt.batches} batches, ${tt.records} records`);
-    // Done when the chain says so and the gateway has booked it, so the transactions are told before the accounts.
-    if (paid.length < ids.length || tt.pendingTxs > 0) return undefined;
-    await watch.poll();
-    return true;
-  }, 2_000);
+  await n.until(
+    "waiting for settlement to pay every channel's newest voucher",
+    180_000,
+    async (status) => {
+      const held = routerVouchers(dataDir);
+      const onChain = await channels(chain, ids);
+      const paid = ids.filter((id) => (held.get(id) ?? 0n) > 0n && onChain.get(id)!.redeemed === held.get(id));
+      const tt = await gateway.totals();
+      status(`${paid.length} of ${ids.length} channels paid; the gateway holds ${tt.batches} batches, ${tt.records} records`);
+      // Done when the chain says so and the gateway has booked it, so the transactions are told before the accounts.
+      if (paid.length < ids.length || tt.pendingTxs > 0) return undefined;
+      await watch.poll();
+      return true;
+    },
+    2_000,
+  );
   watch.stop();
+  await proveNewestBatch(s, gateway, chain);
 
-  n.heading('The day\'s accounts, read from the chain');
+  n.heading("The day's accounts, read from the chain");
   const ok = await accounts(n, { sys: s, chain, gateway, before, guests: GUESTS, channelIds: ids });
 
   n.heading('Where to look');
   const page = await gateway.page(ownerPageUrl(s));
-  n.say(`the owner's page at the gateway answers HTTP ${page.status} (${(page.bytes / 1024).toFixed(1)} KB): the same day, as charts and settlement transactions`);
+  n.say(
+    `the owner's page at the gateway answers HTTP ${page.status} (${(page.bytes / 1024).toFixed(1)} KB): the same day, as charts and settlement transactions`,
+  );
   const logs = keepLogs(s);
   n.block(whereToLook(s, { keep: opts.keep, logs }));
   if (opts.keep) {
@@ -106,6 +127,31 @@ async function play(): Promise<boolean> {
     await new Promise(() => setInterval(() => undefined, 60_000));
   }
   return ok;
+}
+
+/** The router's newest batch in an anchored round: its proof from the gateway, checked against the chain as anyone can (qlink-gateway verify). */
+async function proveNewestBatch(s: System, gateway: GatewayView, chain: QlinkClient): Promise<void> {
+  const router = s.chain.wallets.router1!.address;
+  const stored = (await gateway.totals()).batches;
+  for (let seq = stored; seq >= 1; seq--) {
+    const p = await gateway.proof(router, seq);
+    if ('missing' in p) continue;
+    const r = await verifyProof(new FetchJsonRpc(chain.config.rpc), p.proof, { anchorer: s.chain.wallets.gateway!.address });
+    const x = r.proof;
+    n.say(
+      `batch ${seq} (of ${stored}): the gateway's inclusion proof, checked against the chain: ${r.ok ? '✓' : '✗'} ` +
+        `${x ? `leaf ${x.index} of ${x.size} in round ${x.round}, anchored by the gateway in ${short(x.txid)}` : ''}${
+          r.ok
+            ? ''
+            : `: ${r.steps
+                .filter((y) => !y.ok)
+                .map((y) => y.what)
+                .join('; ')}`
+        }`,
+    );
+    return;
+  }
+  n.say(`no batch of the router is in an anchored round yet (${stored} stored): the next round takes them`);
 }
 
 async function qlinkClients(s: System): Promise<string> {

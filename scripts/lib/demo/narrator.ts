@@ -5,7 +5,12 @@
  */
 const PLAIN_EVERY_MS = 15_000;
 
-interface Progress { label: string; since: number; status: string; printedAt: number }
+interface Progress {
+  label: string;
+  since: number;
+  status: string;
+  printedAt: number;
+}
 
 export class Narrator {
   readonly #tty: boolean;
@@ -50,7 +55,9 @@ export class Narrator {
     const since = Date.now();
     if (!this.#tty) this.say(`${label}…`);
     this.progress(label);
-    const setStatus = (s: string) => { if (this.#progress) this.#progress.status = s; };
+    const setStatus = (s: string) => {
+      if (this.#progress) this.#progress.status = s;
+    };
     try {
       for (;;) {
         const v = await probe(setStatus);

@@ -1,4 +1,4 @@
-import type { QlinkClient } from '../../../gateway/src/chain/client.js';
+import type { QlinkClient } from '../../../chain/src/client.js';
 import type { System } from '../system/index.js';
 import { agreement, refundOf, type GuestFacts } from './accounts.js';
 import type { Guest } from './day.js';
@@ -31,7 +31,15 @@ export async function accounts(n: Narrator, d: DayEnd): Promise<boolean> {
   const facts: GuestFacts[] = d.guests.map((g, i) => {
     const channel = onChain.get(d.channelIds[i]!)!;
     const a = address(g.wallet);
-    return { name: g.name, wallet: g.wallet, channel, before: d.before.gas.get(a)!, after: after.gas.get(a)!, fees: fees.get(a)!.fees, voucher: held.get(channel.id) ?? 0n };
+    return {
+      name: g.name,
+      wallet: g.wallet,
+      channel,
+      before: d.before.gas.get(a)!,
+      after: after.gas.get(a)!,
+      fees: fees.get(a)!.fees,
+      voucher: held.get(channel.id) ?? 0n,
+    };
   });
   const o = { address: owner, before: d.before.gas.get(owner)!, after: after.gas.get(owner)!, fees: fees.get(owner)!.fees };
   const earned = o.after - o.before;
@@ -43,17 +51,23 @@ export async function accounts(n: Narrator, d: DayEnd): Promise<boolean> {
     const bytes = mine.reduce((a, s) => a + s.bytesDown + s.bytesUp, 0);
     const metered = mine.reduce((a, s) => a + BigInt(s.cost), 0n);
     const r = refundOf(f.channel, window);
-    const refund = r.amount === 0n ? 'none left' : r.returned ? `${gas(r.amount)}, returned`
-      : `${gas(r.amount)} from ${r.at.toTimeString().slice(0, 8)} (in ${Math.max(0, Math.round((r.at.getTime() - Date.now()) / 60_000))} min)`;
+    const refund =
+      r.amount === 0n
+        ? 'none left'
+        : r.returned
+          ? `${gas(r.amount)}, returned`
+          : `${gas(r.amount)} from ${r.at.toTimeString().slice(0, 8)} (in ${Math.max(0, Math.round((r.at.getTime() - Date.now()) / 60_000))} min)`;
     rows.push([`${f.name} (${f.wallet})`, d.guests[i]!.plan, mb(bytes), gas(metered), gas(f.channel.deposit), gas(f.channel.redeemed), gas(f.fees), refund]);
   }
   n.block(table(rows));
-  n.block([
-    'used and metered: the usage records the gateway stored for the channel;',
-    'paid the owner: what settlement redeemed, the newest voucher the guest signed (its phone signs a credit window ahead of use);',
-    'network fees: the guest\'s own transactions (opening the channel, topping up);',
-    `refund: deposit − paid; "returned" when the channel was closed, else the guest (or anyone) sends refund from the channel's expiry + the ${Number(window) / 1000} s settlement window.`,
-  ].join('\n'));
+  n.block(
+    [
+      'used and metered: the usage records the gateway stored for the channel;',
+      'paid the owner: what settlement redeemed, the newest voucher the guest signed (its phone signs a credit window ahead of use);',
+      "network fees: the guest's own transactions (opening the channel, topping up);",
+      `refund: deposit − paid; "returned" when the channel was closed, else the guest (or anyone) sends refund from the channel's expiry + the ${Number(window) / 1000} s settlement window.`,
+    ].join('\n'),
+  );
 
   const checks = agreement(o, facts);
   const settled = (await d.gateway.earnings()).reduce((a, e) => a + BigInt(e.settled), 0n);

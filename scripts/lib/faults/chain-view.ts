@@ -3,14 +3,18 @@ import type { System } from '../system/index.js';
 import * as tb from '../testbed/index.js';
 import { REPO_ROOT } from '../testbed/paths.js';
 
-const big = z.string().regex(/^-?[0-9]+$/).transform((s) => BigInt(s));
+const big = z
+  .string()
+  .regex(/^-?[0-9]+$/)
+  .transform((s) => BigInt(s));
 const balances = z.record(z.string(), big);
 const channel = z.object({ id: big, guest: z.string(), owner: z.string(), deposit: big, redeemed: big, expiry: big, closed: z.boolean() }).passthrough();
-const anchor = z.object({ seq: big, root: z.string(), hash: z.string() }).passthrough();
 const event = z.object({ name: z.string(), params: z.record(z.string(), z.union([z.string(), z.boolean()])) });
 
 const auditSchema = z.object({
-  balances, head: z.object({ seq: big, hash: z.string() }), anchors: z.array(anchor.nullable()), channels: z.array(channel.nullable()),
+  balances,
+  roundHead: z.object({ round: big, root: z.string() }),
+  channels: z.array(channel.nullable()),
   txs: z.array(z.object({ txid: z.string(), vmstate: z.string(), events: z.array(event) })),
 });
 const refundSchema = z.object({
@@ -23,7 +27,10 @@ export type Refunds = z.infer<typeof refundSchema>['refunds'];
 /** chain-audit.js in the upstream namespace, where the chain's RPC is. */
 async function ask<T>(sys: System, body: object, schema: z.ZodType<T>, wif?: string, timeoutMs = 120_000): Promise<T> {
   const r = await tb.exec(sys.id, 'upstream', ['node', 'dist/scripts/lib/faults/chain-audit.js', ...sys.chainArgs], {
-    input: JSON.stringify(body), cwd: REPO_ROOT, timeoutMs, env: { NODE_OPTIONS: '', ...(wif ? { QLINK_WIF: wif } : {}) },
+    input: JSON.stringify(body),
+    cwd: REPO_ROOT,
+    timeoutMs,
+    env: { NODE_OPTIONS: '', ...(wif ? { QLINK_WIF: wif } : {}) },
   });
   if (r.code !== 0) throw new Error(`chain-audit ${JSON.stringify(body).slice(0, 80)}: ${r.stderr.trim().slice(-600)}`);
   return schema.parse(JSON.parse(r.stdout));
@@ -34,7 +41,7 @@ export async function chainBalances(sys: System, addresses: string[]): Promise<M
   return new Map(Object.entries(r.balances));
 }
 
-export function chainAudit(sys: System, q: { addresses: string[]; router: string; upToSeq: number; channels: number[]; txids: string[] }): Promise<Audit> {
+export function chainAudit(sys: System, q: { addresses: string[]; anchorer: string; channels: number[]; txids: string[] }): Promise<Audit> {
   return ask(sys, { op: 'audit', ...q }, auditSchema);
 }
 

@@ -1,3 +1,4 @@
+import { rootOfPath, roundPath, roundRoot } from '../../../protocol/src/index.js';
 import type { KernelCounters } from './counters.js';
 import type { Audit, Refunds } from './chain-view.js';
 import { gas, num, type Check } from './report.js';
@@ -32,7 +33,10 @@ export interface CountEvidence {
 export function checkBytes(e: CountEvidence): Check {
   const details: string[] = [];
   let ok = true;
-  const fail = (line: string) => { ok = false; details.push(`✗ ${line}`); };
+  const fail = (line: string) => {
+    ok = false;
+    details.push(`✗ ${line}`);
+  };
   const contiguous = e.ids.n > 0 && e.ids.min === 1 && e.ids.max === e.ids.n && e.ids.max === e.lastRecordMade;
   if (!contiguous) fail(`record ids at the gateway: ${e.ids.n} from ${e.ids.min} to ${e.ids.max}; the router made 1..${e.lastRecordMade}`);
   else details.push(`${num(e.ids.n)} records at the gateway, ids 1..${num(e.ids.max ?? 0)} each once, as the router made them`);
@@ -61,14 +65,27 @@ export function checkBytes(e: CountEvidence): Check {
     const bound = flushBound(e.counters, id, e.flushAt, lastRead);
     if (bound && wiped.down >= 0 && wiped.up >= 0 && wiped.down <= bound.down && wiped.up <= bound.up) {
       wipedTotal += wiped.down + wiped.up;
-      details.push(`${line}: ${num(wiped.down)} / ${num(wiped.up)} bytes wiped by the flush before the agent read them (bound: ${num(bound.down)} / ${num(bound.up)}, the counters' rise in the agent's loss window)`);
+      details.push(
+        `${line}: ${num(wiped.down)} / ${num(wiped.up)} bytes wiped by the flush before the agent read them (bound: ${num(bound.down)} / ${num(bound.up)}, the counters' rise in the agent's loss window)`,
+      );
     } else {
-      fail(`${line}: ${num(wiped.down)} / ${num(wiped.up)} bytes ${wiped.down < 0 || wiped.up < 0 ? 'recorded beyond what the kernel counted' : 'missing'}${bound ? ` (flush bound ${num(bound.down)} / ${num(bound.up)})` : ''}`);
+      fail(
+        `${line}: ${num(wiped.down)} / ${num(wiped.up)} bytes ${wiped.down < 0 || wiped.up < 0 ? 'recorded beyond what the kernel counted' : 'missing'}${bound ? ` (flush bound ${num(bound.down)} / ${num(bound.up)})` : ''}`,
+      );
     }
   }
-  if (restore) details.push(`the flush: the agent's last read was ${restore.lossWindowMs} ms before its rebuild; ${num(wipedTotal)} bytes of ${num(kernelTotal)} (${(100 * wipedTotal / Math.max(1, kernelTotal)).toFixed(3)} %) counted in that window were wiped unread`);
+  if (restore)
+    details.push(
+      `the flush: the agent's last read was ${restore.lossWindowMs} ms before its rebuild; ${num(wipedTotal)} bytes of ${num(kernelTotal)} (${((100 * wipedTotal) / Math.max(1, kernelTotal)).toFixed(3)} %) counted in that window were wiped unread`,
+    );
   else if (e.flushAt !== null) fail('the agent recorded no rebuild after the flush');
-  return { n: '1', ok, title: 'every byte the kernel counted for each session is in exactly one record at the gateway, bar what a flush wipes before the agent reads it (within one poll)', details };
+  return {
+    n: '1',
+    ok,
+    title:
+      'every byte the kernel counted for each session is in exactly one record at the gateway, bar what a flush wipes before the agent reads it (within one poll)',
+    details,
+  };
 }
 
 /** What the session's counters of the flushed generation gained between the agent's last read (less a second) and the wipe. */
@@ -81,20 +98,40 @@ function flushBound(c: KernelCounters, id: number, flushAt: number | null, lastR
   return { down: (atWipe.down?.bytes ?? 0) - (before?.down?.bytes ?? 0), up: (atWipe.up?.bytes ?? 0) - (before?.up?.bytes ?? 0) };
 }
 
+/** A settlement round as the gateway's books hold it: its batch hashes in leaf order, and the confirmed transaction that anchored it. */
+export interface BookRound {
+  anchorer: string;
+  round: number;
+  root: string;
+  hashes: string[];
+  txid: string | null;
+}
+
 export interface BatchEvidence {
   agent: Array<BatchRow & { ackedAt: number | null }>;
   gateway: BatchRow[];
-  acks: number;
   anomalies: Array<{ kind: string; seq: number; status: string; count: number }>;
-  anchorItems: Map<number, number>;
+  /** The router's batches' rounds (round_batches), one row per batch that is in a round. */
+  placed: Array<{ seq: number; round: number; idx: number; confirmed: number }>;
+  rounds: BookRound[];
   audit: Audit;
 }
 
-/** (2) The router's batches, stored once in an unbroken chain at the gateway, each anchored on chain exactly once. */
+/**
+ * (2) The router's batches, stored once in an unbroken chain at the gateway,
+ * each in exactly one settlement round whose root the chain anchored exactly
+ * once (one RoundAnchored event, in the round's confirmed transaction, with
+ * the root the books hold, which is the root of the round's stored batch
+ * hashes); each batch's inclusion path leads to that root; the chain's round
+ * head is the last round and no round is skipped or anchored twice.
+ */
 export function checkBatches(e: BatchEvidence): Check {
   const details: string[] = [];
   let ok = true;
-  const fail = (line: string) => { ok = false; details.push(`✗ ${line}`); };
+  const fail = (line: string) => {
+    ok = false;
+    details.push(`✗ ${line}`);
+  };
   const n = e.agent.length;
   const unacked = e.agent.filter((b) => b.ackedAt === null).length;
   if (unacked) fail(`${unacked} of the router's batches never acked`);
@@ -106,24 +143,77 @@ export function checkBatches(e: BatchEvidence): Check {
     else if (!a || a.hash !== b.hash || a.root !== b.root || a.records !== b.records) broken++;
   });
   if (broken) fail(`${broken} batches out of sequence, off the hash chain, or unlike the router's`);
-  else details.push(`${n} batches, seq 1..${n}, each stored once with the router's hash and root, every prev the hash before it; ${plural(e.acks - n, 'repeated delivery', 'repeated deliveries')} acked again, not stored`);
+  else details.push(`${n} batches, seq 1..${n}, each stored once with the router's hash and root, every prev the hash before it`);
   const open = e.anomalies.filter((a) => a.status !== 'resolved');
   if (open.length) fail(`anomalies at the gateway: ${open.map((a) => `${a.kind} seq ${a.seq} ×${a.count}`).join(', ')}`);
-  else details.push(`no fork, gap or refused batch left at the gateway${e.anomalies.length ? ` (${plural(e.anomalies.length, 'gap', 'gaps')} held and resolved)` : ''}`);
+  else
+    details.push(
+      `no fork, gap or refused batch left at the gateway${e.anomalies.length ? ` (${plural(e.anomalies.length, 'gap', 'gaps')} held and resolved)` : ''}`,
+    );
 
-  const head = e.audit.head;
-  const last = e.gateway[e.gateway.length - 1];
-  if (Number(head.seq) !== n || !last || bare(head.hash) !== last.hash) fail(`on chain the anchor head is seq ${head.seq}, the gateway holds ${n}`);
-  const wrong = e.gateway.filter((b, i) => { const a = e.audit.anchors[i]; return !a || Number(a.seq) !== b.seq || bare(a.root) !== b.root || bare(a.hash) !== b.hash; });
-  if (wrong.length) fail(`${wrong.length} anchors on chain unlike the stored batch (first: seq ${wrong[0]!.seq})`);
-  const anchored = new Map<number, number>();
-  for (const t of e.audit.txs) for (const ev of t.events) if (ev.name === 'BatchAnchored') anchored.set(Number(ev.params.seq), (anchored.get(Number(ev.params.seq)) ?? 0) + 1);
-  const notOnce = e.gateway.filter((b) => anchored.get(b.seq) !== 1 || e.anchorItems.get(b.seq) !== 1);
-  if (notOnce.length) fail(`${notOnce.length} batches not anchored exactly once (seq ${notOnce.slice(0, 5).map((b) => `${b.seq}: ${anchored.get(b.seq) ?? 0} events`).join(', ')})`);
-  if (!wrong.length && !notOnce.length && Number(head.seq) === n) {
-    details.push(`on chain: head seq ${head.seq}, every anchor's root and hash equal to the stored batch's, one BatchAnchored event each across ${e.audit.txs.length} settlement transactions`);
+  // On chain: per round, its RoundAnchored events across all confirmed settlement transactions.
+  const events = new Map<number, Array<{ txid: string; root: string }>>();
+  for (const t of e.audit.txs) {
+    for (const ev of t.events) {
+      if (ev.name !== 'RoundAnchored') continue;
+      const r = Number(ev.params.round);
+      events.set(r, [...(events.get(r) ?? []), { txid: bare(t.txid), root: bare(String(ev.params.root)) }]);
+    }
   }
-  return { n: '2', ok, title: 'every batch is stored once in an unbroken hash chain and anchored on chain exactly once', details };
+  const byRound = new Map(e.rounds.map((r) => [r.round, r]));
+  let badRounds = 0;
+  for (const r of e.rounds) {
+    const evs = events.get(r.round) ?? [];
+    const why =
+      r.hashes.length === 0 || roundRoot(r.hashes) !== r.root
+        ? 'its stored batches do not give its root'
+        : evs.length !== 1
+          ? `${evs.length} RoundAnchored events on chain`
+          : evs[0]!.root !== r.root
+            ? 'the chain anchored another root'
+            : !r.txid || evs[0]!.txid !== bare(r.txid)
+              ? 'anchored by a transaction the books do not hold confirmed'
+              : null;
+    if (why) {
+      badRounds++;
+      fail(`round ${r.round}: ${why}`);
+    }
+  }
+  const numbers = e.rounds.map((r) => r.round).sort((a, b) => a - b);
+  const head = Number(e.audit.roundHead.round);
+  if (numbers.some((x, i) => x !== i + 1) || head !== numbers.length)
+    fail(`rounds in the books ${numbers.join(', ') || 'none'}; the chain's round head is ${head}`);
+  const extra = [...events.keys()].filter((r) => !byRound.has(r));
+  if (extra.length) fail(`rounds anchored on chain that the books do not hold: ${extra.join(', ')}`);
+
+  const placed = new Map<number, Array<{ round: number; idx: number; confirmed: number }>>();
+  for (const p of e.placed) placed.set(p.seq, [...(placed.get(p.seq) ?? []), p]);
+  const notOnce = e.gateway.filter((b) => {
+    const ps = placed.get(b.seq) ?? [];
+    const r = ps.length === 1 ? byRound.get(ps[0]!.round) : undefined;
+    if (!r || ps[0]!.confirmed !== 1 || r.hashes[ps[0]!.idx] !== b.hash) return true;
+    return rootOfPath(b.hash, ps[0]!.idx, r.hashes.length, roundPath(r.hashes, ps[0]!.idx)) !== r.root;
+  });
+  if (notOnce.length)
+    fail(
+      `${notOnce.length} batches not in exactly one anchored round (seq ${notOnce
+        .slice(0, 5)
+        .map((b) => `${b.seq}: ${placed.get(b.seq)?.length ?? 0} rounds`)
+        .join(', ')})`,
+    );
+  if (!badRounds && !notOnce.length && head === numbers.length) {
+    const mine = new Set(e.placed.map((p) => p.round));
+    details.push(
+      `on chain: ${plural(numbers.length, 'round', 'rounds')} anchored, one RoundAnchored each, each root the root of the round's stored batches; ` +
+        `this router's ${n} batches in ${plural(mine.size, 'round', 'rounds')}, each in exactly one, each inclusion path leading to its round's anchored root`,
+    );
+  }
+  return {
+    n: '2',
+    ok,
+    title: 'every batch is stored once in an unbroken hash chain and in exactly one settlement round anchored on chain exactly once',
+    details,
+  };
 }
 
 export interface PayEvidence {
@@ -140,7 +230,10 @@ export interface PayEvidence {
 export function checkOwner(e: PayEvidence): Check {
   const details: string[] = [];
   let ok = true;
-  const fail = (line: string) => { ok = false; details.push(`✗ ${line}`); };
+  const fail = (line: string) => {
+    ok = false;
+    details.push(`✗ ${line}`);
+  };
   let newestSum = 0n;
   let redeemedSum = 0n;
   for (const g of e.guests) {
@@ -153,7 +246,9 @@ export function checkOwner(e: PayEvidence): Check {
     else details.push(line);
   }
   // Redeems by the settler, and the rise a cooperative close at log out paid.
-  const paidEvents = e.audit.txs.flatMap((t) => t.events).filter((ev) => ev.name === 'ChannelRedeemed' || ev.name === 'ChannelClosed')
+  const paidEvents = e.audit.txs
+    .flatMap((t) => t.events)
+    .filter((ev) => ev.name === 'ChannelRedeemed' || ev.name === 'ChannelClosed')
     .reduce((s, ev) => s + BigInt(String(ev.params.paid)), 0n);
   const rise = e.ownerAfter - e.ownerBefore;
   const line = `owner's GAS: ${gas(e.ownerBefore)} → ${gas(e.ownerAfter)}, +${gas(rise)}; newest vouchers ${gas(newestSum)}; paid out by redeems and closes ${gas(paidEvents)}`;
@@ -167,7 +262,9 @@ export function checkOwner(e: PayEvidence): Check {
     else details.push(l);
   }
   const bad = e.txs.filter((t) => t.status !== 'confirmed');
-  details.push(`${e.txs.length} settlement transactions: ${e.txs.length - bad.length} confirmed${bad.length ? `, ${bad.map((t) => t.status).join(', ')}` : ''}`);
+  details.push(
+    `${e.txs.length} settlement transactions: ${e.txs.length - bad.length} confirmed${bad.length ? `, ${bad.map((t) => t.status).join(', ')}` : ''}`,
+  );
   return { n: '3', ok, title: "the owner was paid exactly the newest vouchers' sum", details };
 }
 
@@ -191,14 +288,20 @@ export function checkRefunds(e: RefundEvidence): Check {
     const c = e.audit.channels.find((x) => x && Number(x.id) === g.channelId);
     const r = e.refunds.find((x) => Number(x.channelId) === g.channelId);
     const back = closed.get(g.channelId) ?? (r?.vmstate === 'HALT' ? r.refunded : null);
-    const how = closed.has(g.channelId) ? 'closed at log out' : r ? `refund after expiry${r.vmstate === 'HALT' ? '' : `: ${r.exception ?? r.vmstate}`}` : 'never closed nor refunded';
+    const how = closed.has(g.channelId)
+      ? 'closed at log out'
+      : r
+        ? `refund after expiry${r.vmstate === 'HALT' ? '' : `: ${r.exception ?? r.vmstate}`}`
+        : 'never closed nor refunded';
     const addr = e.address(g.wallet);
     const moved = (e.after.get(addr) ?? 0n) - (e.before.get(addr) ?? 0n);
     const want = c ? c.deposit - c.redeemed : null;
     const good = !!c && want !== null && back === want && moved === -c.deposit - g.fees + want && !(closed.has(g.channelId) && r);
     if (!good) ok = false;
-    details.push(`${good ? '' : '✗ '}${g.client} channel ${g.channelId}, ${how}: deposit ${gas(c?.deposit ?? 0n)} − redeemed ${gas(c?.redeemed ?? 0n)} = ${gas(want ?? 0n)}; ` +
-      `back ${back === null ? 'nothing' : gas(back)}; wallet ${gas(moved)} = −deposit −fees ${gas(g.fees)} + what came back`);
+    details.push(
+      `${good ? '' : '✗ '}${g.client} channel ${g.channelId}, ${how}: deposit ${gas(c?.deposit ?? 0n)} − redeemed ${gas(c?.redeemed ?? 0n)} = ${gas(want ?? 0n)}; ` +
+        `back ${back === null ? 'nothing' : gas(back)}; wallet ${gas(moved)} = −deposit −fees ${gas(g.fees)} + what came back`,
+    );
   }
   return { n: '4', ok, title: "every guest's refund is exact", details };
 }

@@ -43,7 +43,10 @@ export class KernelCounters {
   #current: Promise<unknown> = Promise.resolve();
   #loop: Promise<void> | null = null;
 
-  constructor(private readonly id: string, private readonly everyMs = 500) {}
+  constructor(
+    private readonly id: string,
+    private readonly everyMs = 500,
+  ) {}
 
   get generation(): number {
     return this.#generation;

@@ -1,7 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
-import { PAUSE_AFTER_RELAY_ENV } from '../../../gateway/src/settle/service.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { RPC_IP, type System } from '../system/index.js';
 import * as tb from '../testbed/index.js';
+import { REPO_ROOT } from '../testbed/paths.js';
 import { sleep, waitFor } from '../testbed/proc.js';
 import type { KernelCounters } from './counters.js';
 
@@ -19,21 +21,46 @@ export async function killAgent(sys: System): Promise<number> {
 
 /**
  * kill -9 of the gateway while a settlement transaction is in flight: the
- * gateway is started once more with the settler's test hook, which stops it
- * for good right after it relayed a transaction (recorded as pending, sent,
- * no application log yet); that process is killed, and a plain one started.
+ * gateway is started once more against a chain proxy (scripts/lib/chain-proxy.ts)
+ * that relays its transaction and then answers no application log for it, so
+ * the gateway has it recorded as pending, sent, and not confirmed; that
+ * process is killed, and a plain one started on the direct RPC.
  */
 export async function killGatewayInSettlement(sys: System, timeoutMs = 120_000): Promise<{ txid: string }> {
-  await sys.gateway.stop('SIGKILL');
-  const from = statSync(sys.gateway.logFile).size;
-  await sys.gateway.start({ [PAUSE_AFTER_RELAY_ENV]: '1' });
-  const txid = await waitFor('the gateway to relay a settlement transaction', timeoutMs, () => {
-    const line = readFileSync(sys.gateway.logFile, 'utf8').slice(from).split('\n').find((l) => l.includes('test hook: paused after relay'));
-    return line ? String((JSON.parse(line) as { txid: string }).txid) : undefined;
-  }, 200);
-  await sys.gateway.stop('SIGKILL');
-  await sys.gateway.start();
-  return { txid };
+  const confFile = join(sys.dir, 'gateway.json');
+  const conf = readFileSync(confFile, 'utf8');
+  const proxy = tb.spawn(
+    sys.id,
+    'upstream',
+    ['node', 'dist/scripts/lib/chain-proxy.js', '--listen', `${RPC_IP}:${RPC_PORT + 2}`, '--to', `http://${RPC_IP}:${RPC_PORT}`, '--hold-after-relay'],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    const events = createInterface({ input: proxy.stdout! });
+    const held = new Promise<string>((resolve, reject) => {
+      events.on('line', (l) => {
+        const e = JSON.parse(l) as { event: string; txid?: string };
+        if (e.event === 'holding') resolve(e.txid!);
+      });
+      proxy.once('exit', (code) => reject(new Error(`chain proxy exited (${code})`)));
+    });
+    await sys.gateway.stop('SIGKILL');
+    const c = JSON.parse(conf) as { chain: { rpc: string } };
+    writeFileSync(confFile, JSON.stringify({ ...c, chain: { ...c.chain, rpc: `http://${RPC_IP}:${RPC_PORT + 2}` } }));
+    await sys.gateway.start();
+    const txid = await Promise.race([
+      held,
+      sleep(timeoutMs).then(() => {
+        throw new Error('no settlement transaction relayed through the proxy');
+      }),
+    ]);
+    await sys.gateway.stop('SIGKILL');
+    return { txid };
+  } finally {
+    writeFileSync(confFile, conf);
+    proxy.kill('SIGTERM');
+    await sys.gateway.start();
+  }
 }
 
 /**
@@ -53,7 +80,7 @@ export async function chainRpcUp(sys: System): Promise<void> {
 }
 
 /** `nft flush ruleset` in the router, and how long until the agent's gate was back. */
-export async function flushFirewall(sys: System, counters: KernelCounters): Promise<{ at: number; rebuiltMs: number }> {
+export async function flushFirewall(_sys: System, counters: KernelCounters): Promise<{ at: number; rebuiltMs: number }> {
   const at = await counters.flushRuleset();
   await waitFor('the agent to rebuild its gate', 30_000, async () => ((await counters.sample()) ? true : undefined), 50);
   return { at, rebuiltMs: Date.now() - at };

@@ -13,6 +13,7 @@
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { scriptHashOfAddress } from '../../../protocol/src/index.js';
 import { upSystem, type System } from '../system/index.js';
 import { REPO_ROOT } from '../testbed/paths.js';
 import { checkBatches, checkBytes, checkOwner, checkRefunds } from './checks.js';
@@ -28,7 +29,7 @@ const say = new Narrator();
 async function run(sys: System): Promise<Check[]> {
   const w = (name: string) => sys.chain.wallets[name]!.address;
   const router = sys.chain.wallets.router1!.address;
-  const routerKey = sys.chain.wallets.router1!.publicKey;
+  const anchorer = scriptHashOfAddress(sys.chain.wallets.gateway!.address);
   const watched = ['owner', 'guest1', 'guest2', 'guest3'].map(w);
   const before = await chainBalances(sys, watched);
 
@@ -47,21 +48,45 @@ async function run(sys: System): Promise<Check[]> {
     const agentBatches = agent.batches();
     const gwBatches = gateway.batches(router);
     const txs = gateway.txs();
-    say.say('reading the chain: anchors, channels, settlement transactions, balances');
+    say.say('reading the chain: settlement rounds, channels, settlement transactions, balances');
     const audit = await chainAudit(sys, {
-      addresses: watched, router: routerKey, upToSeq: gwBatches.length, channels: guests.map((g) => g.channelId),
+      addresses: watched,
+      anchorer,
+      channels: guests.map((g) => g.channelId),
       txids: txs.filter((t) => t.status === 'confirmed').map((t) => t.txid),
     });
     const checks: Check[] = [
       checkBytes({
-        counters, sessions: agent.sessions(), records: gateway.bySession(router), ids: gateway.recordIds(router), strays: gateway.strayRecords(router),
-        lastRecordMade: agentBatches.at(-1)?.lastRecord ?? 0, flushAt: log.flush?.at ?? null, restores: agent.restores(),
+        counters,
+        sessions: agent.sessions(),
+        records: gateway.bySession(router),
+        ids: gateway.recordIds(router),
+        strays: gateway.strayRecords(router),
+        lastRecordMade: agentBatches.at(-1)?.lastRecord ?? 0,
+        flushAt: log.flush?.at ?? null,
+        restores: agent.restores(),
       }),
-      checkBatches({ agent: agentBatches, gateway: gwBatches, acks: gateway.acks(router), anomalies: gateway.anomalies(), anchorItems: gateway.confirmedAnchorItems(router), audit }),
-      checkOwner({ ownerBefore: before.get(w('owner'))!, ownerAfter: audit.balances[w('owner')]!, newest: agent.vouchers(), guests, audit, killedTx: log.gatewayKilledTx, txs }),
+      checkBatches({
+        agent: agentBatches,
+        gateway: gwBatches,
+        anomalies: gateway.anomalies(),
+        placed: gateway.roundsOf(router),
+        rounds: gateway.rounds(),
+        audit,
+      }),
+      checkOwner({
+        ownerBefore: before.get(w('owner'))!,
+        ownerAfter: audit.balances[w('owner')]!,
+        newest: agent.vouchers(),
+        guests,
+        audit,
+        killedTx: log.gatewayKilledTx,
+        txs,
+      }),
     ];
     const open = guests.filter((g) => !audit.channels.find((c) => c && Number(c.id) === g.channelId)?.closed).map((g) => g.channelId);
-    if (open.length) say.say(`waiting for channel${open.length > 1 ? 's' : ''} ${open.join(', ')} to expire on chain (plus the settlement window), then refunding`);
+    if (open.length)
+      say.say(`waiting for channel${open.length > 1 ? 's' : ''} ${open.join(', ')} to expire on chain (plus the settlement window), then refunding`);
     const refunds = open.length ? await chainRefunds(sys, open, 'spare', 300_000) : [];
     const after = await chainBalances(sys, watched);
     checks.push(checkRefunds({ guests, audit, refunds, before, after, address: w }));
@@ -79,11 +104,15 @@ function summary(log: FaultLog, guests: Guest[], counters: KernelCounters, batch
   for (const t of counters.totals().values()) bytes += t.down + t.up;
   const kills = log.agentKills;
   say.raw('');
-  say.raw(`faults: ${kills.length} × agent kill -9 (back in ${Math.min(...kills)}–${Math.max(...kills)} ms), broker down ${log.brokerOutageS.toFixed(0)} s ` +
-    `(${log.outboxAtBrokerReturn} batches waited), gateway kill -9 with tx ${log.gatewayKilledTx?.slice(0, 10) ?? '—'}… in flight, chain RPC down ` +
-    `${log.chainOutageS.toFixed(0)} s (${log.batchesDuringChainOutage} batches stored meanwhile), nft flush ruleset (gate back in ${log.flush?.rebuiltMs ?? '—'} ms), ` +
-    `router power cut (${log.powerCut?.killed.length ?? 0} processes; back in ${log.powerCut?.backMs ?? '—'} ms)`);
-  say.raw(`traffic: ${guests.length} guests for ${log.trafficS.toFixed(0)} s, ${mb(bytes)} counted by the kernel, ${num(records)} records in ${num(batches)} batches`);
+  say.raw(
+    `faults: ${kills.length} × agent kill -9 (back in ${Math.min(...kills)}–${Math.max(...kills)} ms), broker down ${log.brokerOutageS.toFixed(0)} s ` +
+      `(${log.outboxAtBrokerReturn} batches waited), gateway kill -9 with tx ${log.gatewayKilledTx?.slice(0, 10) ?? '—'}… in flight, chain RPC down ` +
+      `${log.chainOutageS.toFixed(0)} s (${log.batchesDuringChainOutage} batches stored meanwhile), nft flush ruleset (gate back in ${log.flush?.rebuiltMs ?? '—'} ms), ` +
+      `router power cut (${log.powerCut?.killed.length ?? 0} processes; back in ${log.powerCut?.backMs ?? '—'} ms)`,
+  );
+  say.raw(
+    `traffic: ${guests.length} guests for ${log.trafficS.toFixed(0)} s, ${mb(bytes)} counted by the kernel, ${num(records)} records in ${num(batches)} batches`,
+  );
   if (log.phoneTrouble.size) say.raw(`the guests' phones meanwhile: ${[...log.phoneTrouble].map(([k, n]) => `${n} × ${k}`).join('; ')}`);
 }
 
@@ -113,13 +142,16 @@ async function main(): Promise<number> {
   process.stdout.on('error', () => undefined);
   say.say('bringing the system up: testbed, chain, broker, gateway, registered router, agent');
   sys = await upSystem({
-    id: values.id!, clients: 3, say: (l) => say.say(l),
+    id: values.id!,
+    clients: 3,
+    say: (l) => say.say(l),
     // Channels that expire within the run, so refunds happen; enough credit ahead to ride out the chain's outage.
     agent: {
-      portal: { deposit: '0.01', creditWindow: '0.003', channelMinutes: 4, expiryMarginSeconds: 30 }, idleTimeoutSeconds: 30,
+      portal: { deposit: '0.01', creditWindow: '0.003', channelMinutes: 4, expiryMarginSeconds: 30 },
+      idleTimeoutSeconds: 30,
       usage: { recordIntervalMs: 2_000, batchIntervalMs: 2_000 },
     },
-    settlement: { intervalMs: 5_000 },
+    settlement: { intervalMs: 5_000, roundIntervalMs: 5_000 },
     closeAtLogout: true,
   });
   if (stopping) {
@@ -147,5 +179,8 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (e: unknown) => { say.say(`the run failed: ${(e as Error).stack ?? String(e)}`); process.exit(2); },
+  (e: unknown) => {
+    say.say(`the run failed: ${(e as Error).stack ?? String(e)}`);
+    process.exit(2);
+  },
 );

@@ -7,7 +7,13 @@ import { mb, num, type Narrator } from './report.js';
 import type { AgentStore, GatewayStoreReader } from './stores.js';
 import { Traffic, type Flow } from './traffic.js';
 
-export interface GuestPlan { client: string; wallet: string; plan: string; flow: Flow; end: 'logout' | 'leave' }
+export interface GuestPlan {
+  client: string;
+  wallet: string;
+  plan: string;
+  flow: Flow;
+  end: 'logout' | 'leave';
+}
 
 /** Three guests: per MB over IPv4, per minute over IPv6 uploading as much as it downloads, and a heavy per-MB one. */
 export const GUESTS: readonly GuestPlan[] = [
@@ -38,7 +44,13 @@ export interface FaultLog {
   phoneTrouble: Map<string, number>;
 }
 
-interface Deps { sys: System; say: Narrator; counters: KernelCounters; agent: AgentStore; gateway: GatewayStoreReader }
+interface Deps {
+  sys: System;
+  say: Narrator;
+  counters: KernelCounters;
+  agent: AgentStore;
+  gateway: GatewayStoreReader;
+}
 
 // Faults follow one another, each timed from its own start (restarts take 2-6 s on a busy machine, so
 // nothing is scheduled by the clock); they overlap where that means something: kills while the broker
@@ -66,14 +78,24 @@ export async function payingGuests(d: Deps): Promise<Guest[]> {
 export async function runFaults(d: Deps, guests: Guest[]): Promise<FaultLog> {
   const { sys, say } = d;
   const log: FaultLog = {
-    agentKills: [], brokerOutageS: 0, outboxAtBrokerReturn: 0, gatewayKilledTx: null, chainOutageS: 0, batchesDuringChainOutage: 0,
-    flush: null, powerCut: null, trafficS: 0, phoneTrouble: new Map(),
+    agentKills: [],
+    brokerOutageS: 0,
+    outboxAtBrokerReturn: 0,
+    gatewayKilledTx: null,
+    chainOutageS: 0,
+    batchesDuringChainOutage: 0,
+    flush: null,
+    powerCut: null,
+    trafficS: 0,
+    phoneTrouble: new Map(),
   };
   const traffic = new Traffic(sys.id, sys.dir);
   traffic.start(guests.map((g) => g.flow));
   const t0 = Date.now();
   const eventsFrom = guests.map((g) => g.phone.events.length);
-  say.say(`traffic: ${guests.map((g) => `${g.client} ${num(g.flow.down)} B/s down${g.flow.up ? ` ${num(g.flow.up)} up` : ''}${g.flow.ipv6 ? ' (IPv6)' : ''}`).join(', ')}`);
+  say.say(
+    `traffic: ${guests.map((g) => `${g.client} ${num(g.flow.down)} B/s down${g.flow.up ? ` ${num(g.flow.up)} up` : ''}${g.flow.ipv6 ? ' (IPv6)' : ''}`).join(', ')}`,
+  );
 
   try {
     await sleep(3_000);
@@ -152,7 +174,9 @@ export async function windDown(d: Deps, guests: Guest[]): Promise<void> {
     if (g.end === 'logout') {
       const e = await g.phone.logout(60_000);
       const close = e.close as { state?: string; refunded?: string } | null;
-      say.say(`${g.client} logs out (cost ${String(e.cost)}, paid ${String(e.paid)}); close: ${close ? `${String(close.state)}${close.refunded ? `, ${close.refunded} back` : ''}` : 'none'}`);
+      say.say(
+        `${g.client} logs out (cost ${String(e.cost)}, paid ${String(e.paid)}); close: ${close ? `${String(close.state)}${close.refunded ? `, ${close.refunded} back` : ''}` : 'none'}`,
+      );
     } else {
       await g.phone.leave();
       say.say(`${g.client} walks away; its session ends at the idle timeout`);
@@ -160,13 +184,20 @@ export async function windDown(d: Deps, guests: Guest[]): Promise<void> {
   }
   await waitFor('every session to end', 120_000, () => (d.agent.openSessions() === 0 ? true : undefined), 500);
   const t = Date.now();
-  await waitFor('the gateway to hold every batch and settlement to be idle', 180_000, async () => {
-    const a = d.agent;
-    if (a.outbox() > 0 || a.unbatched() > 0) return undefined;
-    const s = await d.gateway.settled();
-    return s.pending === 0 && s.vouchers === 0 && s.batches === 0 ? true : undefined;
-  }, 1_000);
-  say.say(`every session ended; the gateway has every batch and settlement is idle (${((Date.now() - t) / 1000).toFixed(1)} s after the last session ended); kernel counted ${mb(totalBytes(d.counters))}`);
+  await waitFor(
+    'the gateway to hold every batch and settlement to be idle',
+    180_000,
+    async () => {
+      const a = d.agent;
+      if (a.outbox() > 0 || a.unbatched() > 0) return undefined;
+      const s = await d.gateway.settled();
+      return s.pending === 0 && s.vouchers === 0 && s.batches === 0 && s.rounds === 0 ? true : undefined;
+    },
+    1_000,
+  );
+  say.say(
+    `every session ended; the gateway has every batch and settlement is idle (${((Date.now() - t) / 1000).toFixed(1)} s after the last session ended); kernel counted ${mb(totalBytes(d.counters))}`,
+  );
 }
 
 function totalBytes(c: KernelCounters): number {

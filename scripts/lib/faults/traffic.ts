@@ -23,12 +23,22 @@ function script(f: Flow): string {
   const host = `http://${f.ipv6 ? UP6 : UP4}`;
   const curl = ['curl', '-sS', '-g', '-o', '/dev/null', '-m', String(TRANSFER_S * 4)];
   // A held or reset transfer fails at once: wait a little before the next, not spin.
-  const lines = [
-    `while :; do ${shellJoin([...curl, `${host}/bytes/${f.down * TRANSFER_S}?rate=${f.down}`])} || sleep 1; done &`,
-  ];
+  const lines = [`while :; do ${shellJoin([...curl, `${host}/bytes/${f.down * TRANSFER_S}?rate=${f.down}`])} || sleep 1; done &`];
   if (f.up) {
-    lines.push(`while :; do head -c ${f.up * TRANSFER_S} /dev/zero | ${shellJoin([...curl, '--limit-rate', String(f.up), '-X', 'POST',
-      '-H', 'content-type: application/octet-stream', '--data-binary', '@-', `${host}/upload`])} || sleep 1; done &`);
+    lines.push(
+      `while :; do head -c ${f.up * TRANSFER_S} /dev/zero | ${shellJoin([
+        ...curl,
+        '--limit-rate',
+        String(f.up),
+        '-X',
+        'POST',
+        '-H',
+        'content-type: application/octet-stream',
+        '--data-binary',
+        '@-',
+        `${host}/upload`,
+      ])} || sleep 1; done &`,
+    );
   }
   return [...lines, 'wait'].join('\n');
 }
@@ -37,7 +47,10 @@ function script(f: Flow): string {
 export class Traffic {
   readonly #procs: ChildProcess[] = [];
 
-  constructor(private readonly id: string, private readonly logDir: string) {}
+  constructor(
+    private readonly id: string,
+    private readonly logDir: string,
+  ) {}
 
   start(flows: readonly Flow[]): void {
     for (const f of flows) {
@@ -53,16 +66,18 @@ export class Traffic {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.#procs.map(async (p) => {
-      if (p.exitCode !== null || p.signalCode !== null || p.pid === undefined) return;
-      const gone = new Promise((r) => p.once('exit', r));
-      try {
-        process.kill(-p.pid, 'SIGTERM');
-      } catch {
-        return;
-      }
-      await gone;
-    }));
+    await Promise.all(
+      this.#procs.map(async (p) => {
+        if (p.exitCode !== null || p.signalCode !== null || p.pid === undefined) return;
+        const gone = new Promise((r) => p.once('exit', r));
+        try {
+          process.kill(-p.pid, 'SIGTERM');
+        } catch {
+          return;
+        }
+        await gone;
+      }),
+    );
     this.#procs.length = 0;
   }
 }

@@ -19,29 +19,52 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { QlinkClient } from '../../../gateway/src/chain/client.js';
-import { newKeyPair, signMessage } from '../../../gateway/src/chain/keys.js';
-import { voucherMessage } from '../../../gateway/src/chain/messages.js';
-import { account } from '../../../gateway/src/chain/neon.js';
+import { QlinkClient } from '../../../chain/src/client.js';
+import { payRequestSchema, sessionActionMessage, voucherMessage } from '../../../protocol/src/index.js';
+import { newKeyPair, signP256 } from '../../../protocol/src/node/index.js';
+import { account } from '../../../chain/src/neon.js';
 
 const uintString = z.string().regex(/^[0-9]+$/);
-const stateSchema = z.object({
-  online: z.boolean(), channelId: z.string().nullable(), paid: uintString, cost: uintString, credit: uintString,
-  creditWindow: uintString, deposit: uintString.nullable(), endReason: z.string().nullable(), bytesUsed: z.number(),
-}).passthrough();
+const stateSchema = z
+  .object({
+    online: z.boolean(),
+    channelId: z.string().nullable(),
+    paid: uintString,
+    cost: uintString,
+    credit: uintString,
+    creditWindow: uintString,
+    deposit: uintString.nullable(),
+    endReason: z.string().nullable(),
+    bytesUsed: z.number(),
+  })
+  .passthrough();
 type GuestState = z.infer<typeof stateSchema>;
-const requestSchema = z.object({ amount: uintString, data: z.tuple([z.literal('open'), z.string(), z.string(), z.number()]) }).passthrough();
+const requestSchema = payRequestSchema;
 
 const { values } = parseArgs({
   options: {
-    portal: { type: 'string' }, plan: { type: 'string' }, rpc: { type: 'string' }, magic: { type: 'string' },
-    contract: { type: 'string' }, deposit: { type: 'string' }, topup: { type: 'string' }, every: { type: 'string' },
+    portal: { type: 'string' },
+    plan: { type: 'string' },
+    rpc: { type: 'string' },
+    magic: { type: 'string' },
+    contract: { type: 'string' },
+    deposit: { type: 'string' },
+    topup: { type: 'string' },
+    every: { type: 'string' },
   },
 });
-const args = z.object({
-  portal: z.string().url(), plan: z.string().min(1), rpc: z.string().url(), magic: z.coerce.number().int().min(0),
-  contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/), deposit: uintString.optional(), topup: uintString.optional(), every: z.coerce.number().int().min(200).default(1000),
-}).parse(values);
+const args = z
+  .object({
+    portal: z.string().url(),
+    plan: z.string().min(1),
+    rpc: z.string().url(),
+    magic: z.coerce.number().int().min(0),
+    contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+    deposit: uintString.optional(),
+    topup: uintString.optional(),
+    every: z.coerce.number().int().min(200).default(1000),
+  })
+  .parse(values);
 const wif = process.env.QLINK_WIF;
 if (!wif) throw new Error('QLINK_WIF is not set');
 
@@ -53,8 +76,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, schema: z.ZodType<T>, timeoutMs = 10_000): Promise<T> {
   const r = await fetch(args.portal + path, {
-    method, headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs),
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const json = (await r.json()) as unknown;
   if (!r.ok) {
@@ -64,18 +89,20 @@ async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, sche
   return schema.parse(json);
 }
 
-const client = new QlinkClient({ rpc: args.rpc, magic: args.magic, contract: args.contract });
+const client = new QlinkClient({ rpc: args.rpc, networkMagic: args.magic, contract: args.contract });
 const wallet = account(wif);
 const key = newKeyPair();
-const domain = { magic: args.magic, contract: args.contract };
+const domain = { networkMagic: args.magic, contract: args.contract };
 let channelId: bigint | null = null;
 let deposit = 0n;
+/** The router's key, as the payment request names it: what the log out's signature is addressed to. */
+let router = '';
 let quitting = false;
 
 async function voucher(amount: bigint): Promise<GuestState> {
   if (channelId === null) throw new Error('no channel');
   const a = amount > deposit ? deposit : amount;
-  const signature = signMessage(key.privateKey, voucherMessage(domain, channelId, a)).toString('hex');
+  const signature = signP256(key.privateKey, voucherMessage(domain, channelId, a)).toString('hex');
   const s = await call('POST', '/api/voucher', { channelId: channelId.toString(), amount: a.toString(), signature }, stateSchema);
   emit('voucher', { amount: a, cost: s.cost });
   return s;
@@ -84,11 +111,16 @@ async function voucher(amount: bigint): Promise<GuestState> {
 async function pay(): Promise<void> {
   const req = await call('POST', '/api/pay', { plan: args.plan, voucherKey: key.publicKey }, requestSchema);
   emit('pay-request', { amount: req.amount });
-  const [, router, voucherKey, expiry] = req.data;
+  const [, routerKey, voucherKey, expiry, planId, planVersion] = req.data;
+  router = routerKey;
   const t0 = Date.now();
   const amount = BigInt(args.deposit ?? req.amount);
   // Guests paying at once meet a state in the block other than their test run's (a FAULT for want of GAS): a margin, as the bench gives.
-  const r = await client.openChannel(wallet, { router, voucherKey, expiry: BigInt(expiry), amount }, { extraSystemFee: OPEN_MARGIN });
+  const r = await client.openChannel(
+    wallet,
+    { router: routerKey, voucherKey, expiry: BigInt(expiry), amount, planId, planVersion },
+    { extraSystemFee: OPEN_MARGIN },
+  );
   if (r.vmstate !== 'HALT') throw new Error(`opening the channel faulted: ${r.exception}`);
   channelId = BigInt(String(r.events.find((e) => e.name === 'ChannelOpened')?.params.id));
   deposit = amount;
@@ -131,14 +163,27 @@ async function step(wasOnline: boolean): Promise<boolean> {
 }
 
 async function logout(): Promise<void> {
+  // Log out and refund the rest now, signed by the channel's voucher key at the router's time (the page's "refund the rest now").
   // The portal answers once the cooperative close is in a block or its wait (portal.closeWaitSeconds, 30 s by default) is over.
-  const s = await call('POST', '/api/logout', {}, stateSchema, 45_000);
+  const time = (await call('GET', '/api/state', undefined, z.object({ time: z.number() }).passthrough())).time;
+  const body =
+    channelId === null
+      ? {}
+      : {
+          channelId: channelId.toString(),
+          time,
+          refund: true,
+          signature: signP256(key.privateKey, sessionActionMessage(domain, channelId, router, 'refund', time)).toString('hex'),
+        };
+  const s = await call('POST', '/api/logout', body, stateSchema, 45_000);
   emit('logged-out', { cost: s.cost, paid: s.paid, channelId, close: s.close ?? null });
 }
 
 async function main(): Promise<void> {
   const commands: string[] = [];
-  createInterface({ input: process.stdin }).on('line', (l) => commands.push(l.trim())).on('close', () => commands.push('quit'));
+  createInterface({ input: process.stdin })
+    .on('line', (l) => commands.push(l.trim()))
+    .on('close', () => commands.push('quit'));
   await pay();
   let online = true;
   while (!quitting) {
@@ -156,8 +201,13 @@ async function main(): Promise<void> {
   }
 }
 
-process.on('SIGTERM', () => { quitting = true; });
+process.on('SIGTERM', () => {
+  quitting = true;
+});
 main().then(
   () => process.exit(0),
-  (e: unknown) => { emit('error', { message: (e as Error).message, fatal: true }); process.exit(1); },
+  (e: unknown) => {
+    emit('error', { message: (e as Error).message, fatal: true });
+    process.exit(1);
+  },
 );

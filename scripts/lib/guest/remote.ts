@@ -4,7 +4,11 @@ import * as tb from '../testbed/index.js';
 import { REPO_ROOT } from '../testbed/paths.js';
 import type { System } from '../system/index.js';
 
-export interface PhoneEvent { ev: string; at: number; [k: string]: unknown }
+export interface PhoneEvent {
+  ev: string;
+  at: number;
+  [k: string]: unknown;
+}
 
 /**
  * The orchestrator's handle on a phone (phone.ts) running in a client
@@ -17,10 +21,28 @@ export class RemotePhone {
   readonly #waiters = new Set<() => void>();
   #stderr = '';
 
-  constructor(readonly name: string, sys: System, client: string, opts: { plan: string; wallet: string; deposit?: bigint; topup?: bigint; onEvent?: (e: PhoneEvent) => void }) {
-    const argv = ['node', 'dist/scripts/lib/guest/phone.js', '--portal', sys.portalUrl, '--plan', opts.plan, ...sys.chainArgs,
-      ...(opts.deposit ? ['--deposit', opts.deposit.toString()] : []), ...(opts.topup ? ['--topup', opts.topup.toString()] : [])];
-    this.#proc = tb.spawn(sys.id, client, argv, { cwd: REPO_ROOT, env: { QLINK_WIF: sys.wif(opts.wallet), NODE_OPTIONS: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(
+    readonly name: string,
+    sys: System,
+    client: string,
+    opts: { plan: string; wallet: string; deposit?: bigint; topup?: bigint; onEvent?: (e: PhoneEvent) => void },
+  ) {
+    const argv = [
+      'node',
+      'dist/scripts/lib/guest/phone.js',
+      '--portal',
+      sys.portalUrl,
+      '--plan',
+      opts.plan,
+      ...sys.chainArgs,
+      ...(opts.deposit ? ['--deposit', opts.deposit.toString()] : []),
+      ...(opts.topup ? ['--topup', opts.topup.toString()] : []),
+    ];
+    this.#proc = tb.spawn(sys.id, client, argv, {
+      cwd: REPO_ROOT,
+      env: { QLINK_WIF: sys.wif(opts.wallet), NODE_OPTIONS: '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     createInterface({ input: this.#proc.stdout! }).on('line', (line) => {
       let e: PhoneEvent;
       try {
@@ -32,8 +54,12 @@ export class RemotePhone {
       opts.onEvent?.(e);
       for (const w of this.#waiters) w();
     });
-    this.#proc.stderr!.on('data', (d: Buffer) => { this.#stderr = (this.#stderr + d.toString()).slice(-4000); });
-    this.#proc.on('exit', () => { for (const w of this.#waiters) w(); });
+    this.#proc.stderr!.on('data', (d: Buffer) => {
+      this.#stderr = (this.#stderr + d.toString()).slice(-4000);
+    });
+    this.#proc.on('exit', () => {
+      for (const w of this.#waiters) w();
+    });
   }
 
   get exited(): boolean {
@@ -51,7 +77,11 @@ export class RemotePhone {
         else if (this.exited) done(() => reject(new Error(`${this.name} exited before "${ev}": ${this.#stderr.slice(-500)}`)));
       };
       const timer = setTimeout(() => done(() => reject(new Error(`${this.name}: no "${ev}" within ${timeoutMs} ms`))), timeoutMs);
-      const done = (f: () => void) => { clearTimeout(timer); this.#waiters.delete(check); f(); };
+      const done = (f: () => void) => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        f();
+      };
       this.#waiters.add(check);
       check();
     });

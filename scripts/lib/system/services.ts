@@ -37,16 +37,25 @@ export class NamespacedService {
     if (this.running) return;
     const fd = openSync(this.opts.log, 'a');
     try {
-      const p = tb.spawn(this.id, this.host, this.argv, { stdio: ['ignore', fd, fd], env: { NODE_OPTIONS: '', ...this.opts.env, ...extraEnv }, cwd: this.opts.cwd });
+      const p = tb.spawn(this.id, this.host, this.argv, {
+        stdio: ['ignore', fd, fd],
+        env: { NODE_OPTIONS: '', ...this.opts.env, ...extraEnv },
+        cwd: this.opts.cwd,
+      });
       this.#proc = p;
       p.on('error', () => undefined);
     } finally {
       closeSync(fd);
     }
-    await waitFor(`${this.name} to be ready (log: ${this.opts.log})`, this.opts.readyMs ?? 30_000, async () => {
-      if (!this.running) throw new Error(`${this.name} exited during start (log: ${this.opts.log})`);
-      return (await this.opts.ready()) ? true : undefined;
-    }, 100);
+    await waitFor(
+      `${this.name} to be ready (log: ${this.opts.log})`,
+      this.opts.readyMs ?? 30_000,
+      async () => {
+        if (!this.running) throw new Error(`${this.name} exited during start (log: ${this.opts.log})`);
+        return (await this.opts.ready()) ? true : undefined;
+      },
+      100,
+    );
   }
 
   /** SIGTERM and wait; or SIGKILL, the crash a fault suite wants. */
@@ -70,8 +79,7 @@ export async function listening(id: string, host: string, ip: string, port: numb
  * a restart loses queued messages, which the agent's outbox must survive.
  * `extra`: more mosquitto.conf lines.
  */
-export const mosquittoConf = (port: number, host = '127.0.0.1', extra = '') =>
-  `listener ${port} ${host}\nallow_anonymous true\npersistence false\n${extra}`;
+export const mosquittoConf = (port: number, host = '127.0.0.1', extra = '') => `listener ${port} ${host}\nallow_anonymous true\npersistence false\n${extra}`;
 
 export function mosquittoConfig(file: string, ip: string, port: number): void {
   writeFileSync(file, mosquittoConf(port, ip, 'max_queued_messages 100000\n'));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeIn, run, startLogged, isAlive, sleep, killAndWait } from './proc.js';
 import { REPO_ROOT } from './paths.js';
@@ -6,9 +6,59 @@ import { readPid } from './state.js';
 import type { AgentInfo, RouterInfo } from './types.js';
 
 /** Overridable so the testbed can be tried with a stand-in before the agent exists. */
-const MAIN = process.env.QLINK_AGENT_MAIN ?? join(REPO_ROOT, 'dist/agent/src/main.js');
+/** Read when an agent starts, not at import: a test sets it before its first start, whatever it imported first. */
+const agentMain = (): string => process.env.QLINK_AGENT_MAIN ?? join(REPO_ROOT, 'dist/agent/src/main.js');
 const CLI = process.env.QLINK_AGENT_CLI ?? join(REPO_ROOT, 'dist/agent/src/cli/main.js');
 const READY_MS = 15_000;
+
+/**
+ * The agent runs as on a router (openwrt/qlink-agent/files/qlink.init,
+ * /etc/capabilities/qlink.json): its own uid and gid (qlink=370 there),
+ * CAP_NET_ADMIN only, in every set including ambient so nft, tc, ip and
+ * agent/native's programs inherit it, no supplementary groups, no_new_privs.
+ * The iptables backend (for fw3 firmware, not packaged) needs more, measured:
+ * CAP_DAC_OVERRIDE to write the bridge ports' sysfs `isolated` flag (root's
+ * 0644 files), and for iptables-legacy also CAP_NET_RAW (its raw socket;
+ * without it, it fails to list /proc/net/ip_tables_names and to init tables).
+ * QLINK_TESTBED_AGENT_CAPS replaces the set (comma-separated, e.g.
+ * "net_admin,net_raw"), and QLINK_TESTBED_AGENT_USER=root runs it as root,
+ * for measuring what a change needs.
+ */
+export const AGENT_UID = 370;
+export const AGENT_CAPS = ['net_admin'];
+const asRoot = process.env.QLINK_TESTBED_AGENT_USER === 'root';
+
+/** The capabilities the agent gets for a config (agent.json), as measured. */
+export function agentCaps(config: Obj = {}): string[] {
+  if (process.env.QLINK_TESTBED_AGENT_CAPS !== undefined) return process.env.QLINK_TESTBED_AGENT_CAPS.split(',').filter(Boolean);
+  if (config.backend !== 'iptables') return AGENT_CAPS;
+  return process.env.QLINK_IPTABLES === 'legacy' ? [...AGENT_CAPS, 'net_raw', 'dac_override'] : [...AGENT_CAPS, 'dac_override'];
+}
+
+/** argv that runs the rest of a command line the way the router runs the agent. */
+export function agentPrivilegeArgv(caps: string[] = AGENT_CAPS): string[] {
+  if (asRoot) return [];
+  const set = caps.map((c) => `,+${c}`).join('');
+  return [
+    'setpriv',
+    `--reuid=${AGENT_UID}`,
+    `--regid=${AGENT_UID}`,
+    '--clear-groups',
+    `--inh-caps=-all${set}`,
+    `--ambient-caps=-all${set}`,
+    `--bounding-set=-all${set}`,
+    '--no-new-privs',
+    '--',
+  ];
+}
+
+/** What the agent writes as its own user: the state directory (for its socket), and its data directory with everything in it. */
+export function giveToAgent(stateDir: string, dataDir: string): void {
+  if (asRoot) return;
+  chownSync(stateDir, AGENT_UID, AGENT_UID);
+  chownSync(dataDir, AGENT_UID, AGENT_UID);
+  for (const f of readdirSync(dataDir, { recursive: true })) chownSync(join(dataDir, String(f)), AGENT_UID, AGENT_UID);
+}
 
 export function agentPaths(stateDir: string) {
   return {
@@ -75,10 +125,13 @@ export async function startAgent(router: RouterInfo, stateDir: string, extra?: O
   const p = agentPaths(stateDir);
   const running = agentPid(stateDir);
   if (running !== null) throw new Error(`the agent is already running (pid ${running})`);
-  if (!existsSync(MAIN)) throw new Error(`agent not built: ${MAIN} is missing (npx tsc -p tsconfig.json)`);
-  writeAgentConfig(stateDir, extra);
+  const main = agentMain();
+  if (!existsSync(main)) throw new Error(`agent not built: ${main} is missing (npx tsc -p tsconfig.json)`);
+  const config = writeAgentConfig(stateDir, extra);
   rmSync(p.socket, { force: true }); // a stale socket from a killed agent would look ready
-  const child = startLogged('ip', nodeIn(router.ns, MAIN, '--config', p.config), p.log);
+  giveToAgent(stateDir, p.dataDir);
+  const [, , , ...cmd] = nodeIn(router.ns, main, '--config', p.config);
+  const child = startLogged('ip', ['netns', 'exec', router.ns, ...agentPrivilegeArgv(agentCaps(config)), ...cmd], p.log);
   if (child.pid === undefined) throw new Error('could not start the agent');
   writeFileSync(p.pidFile, `${child.pid}\n`);
   const end = Date.now() + READY_MS;

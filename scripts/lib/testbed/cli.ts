@@ -2,7 +2,6 @@
  * scripts/testbed: up | down | exec | agent | info. One JSON object on
  * stdout for up and info; progress and errors on stderr.
  */
-import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import * as tb from './index.js';
 
@@ -14,7 +13,11 @@ const USAGE = `usage:
   scripts/testbed info [--id ID]
 The id also comes from QLINK_TESTBED_ID; default "tb".`;
 
-interface Args { pos: string[]; flags: Map<string, string[]>; rest: string[] }
+interface Args {
+  pos: string[];
+  flags: Map<string, string[]>;
+  rest: string[];
+}
 
 const VALUED = new Set(['--id', '--clients', '--agent-config', '--config', '--dnsmasq']);
 
@@ -23,9 +26,12 @@ function parse(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') return { ...a, rest: argv.slice(i + 1) };
-    if (!arg.startsWith('--')) { a.pos.push(arg); continue; }
+    if (!arg.startsWith('--')) {
+      a.pos.push(arg);
+      continue;
+    }
     const [k, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
-    const v = VALUED.has(k) ? inline ?? argv[++i] : 'true';
+    const v = VALUED.has(k) ? (inline ?? argv[++i]) : 'true';
     if (v === undefined) throw new Error(`${k} needs a value`);
     a.flags.set(k, [...(a.flags.get(k) ?? []), v]);
   }

@@ -5,9 +5,18 @@ import { REPO_ROOT } from './paths.js';
 
 const SCRIPT = join(REPO_ROOT, 'scripts/lib/testbed/udhcpc.sh');
 
-interface AddrInfo { family: string; local: string; scope: string; tentative?: boolean; dadfailed?: boolean }
+interface AddrInfo {
+  family: string;
+  local: string;
+  scope: string;
+  tentative?: boolean;
+  dadfailed?: boolean;
+}
 
-export interface ClientAddrs { ip4?: string; ip6?: string }
+export interface ClientAddrs {
+  ip4?: string;
+  ip6?: string;
+}
 
 export async function clientAddrs(ns: string): Promise<ClientAddrs> {
   const r = await run('ip', ['-n', ns, '-j', 'addr', 'show', 'dev', 'eth0']);
@@ -29,7 +38,11 @@ export async function clientAddrs(ns: string): Promise<ClientAddrs> {
 export async function startDhcp(ns: string, name: string, stateDir: string): Promise<void> {
   const log = join(stateDir, `udhcpc-${name}.log`);
   const udhcpc = ['udhcpc', '-i', 'eth0', '-s', SCRIPT, '-p', join(stateDir, `udhcpc-${name}.pid`), '-t', '20', '-T', '1', '-n', '-x', `hostname:${name}`];
-  const code = await runDaemon('ip', ['netns', 'exec', ns, 'sh', '-c', 'echo 0 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6 && exec "$@"', 'sh', ...udhcpc], log);
+  const code = await runDaemon(
+    'ip',
+    ['netns', 'exec', ns, 'sh', '-c', 'echo 0 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6 && exec "$@"', 'sh', ...udhcpc],
+    log,
+  );
   if (code !== 0) throw new Error(`udhcpc in ${name} exited ${code}: ${readFileSync(log, 'utf8').trim()}`);
 }
 

@@ -8,7 +8,7 @@ const COMMON = ['no-resolv', 'no-hosts', 'user=root', 'group=root'];
 
 export function routerConfig(stateDir: string, extra: readonly string[] = []): string {
   return [
-    '# qlink testbed: the router\'s dnsmasq, as OpenWrt runs it (DHCPv4, DNS, RA)',
+    "# qlink testbed: the router's dnsmasq, as OpenWrt runs it (DHCPv4, DNS, RA)",
     ...COMMON,
     `server=${NET.up4}`,
     `interface=${NET.bridge}`,
@@ -35,6 +35,8 @@ export function upstreamConfig(stateDir: string): string {
     ...COMMON,
     `address=/#/${NET.up4}`,
     `address=/#/${NET.up6}`,
+    // Every query the internet sees is logged: the held-DNS tests look for what must never get out.
+    'log-queries',
     `log-facility=${join(stateDir, 'dnsmasq-up.log')}`,
     '',
   ].join('\n');

@@ -7,7 +7,7 @@ import { mkdirSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:f
 import { join } from 'node:path';
 import { checkId, clientMac, nsName, nsPattern, resolveId, stateDir, STATE_ROOT } from './paths.js';
 import { addNamespaces, addVeths, killAllIn, listNamespaces, removeNamespace, removeNetnsEtc, writeResolvConf } from './netns.js';
-import { configureClient, configureRouter, configureUpstream } from './topology.js';
+import { addFakeGuestSubnet, configureClient, configureOwnerLan, configureRouter, configureUpstream } from './topology.js';
 import { routerConfig, startDnsmasq, upstreamConfig } from './dnsmasq.js';
 import { startIperf, startNodeServer, waitListening } from './services.js';
 import { startDhcp, waitAddrs } from './clients.js';
@@ -45,6 +45,7 @@ export async function up(opts: UpOptions = {}): Promise<TestbedInfo> {
       ...names.map((c, i) => ({ name: `lan-${c}`, ns: router.ns, peer: 'eth0', peerNs: nsName(id, c), peerMac: clientMac(i + 1) })),
     ]);
     await Promise.all([configureRouter(router.ns, n), configureUpstream(upstream.ns), ...names.map((c) => configureClient(nsName(id, c)))]);
+    if (opts.fakeGuests) await addFakeGuestSubnet(router.ns);
     log('services: dnsmasq, http, iperf3, router stand-ins');
     startNodeServer(upstream.ns, dir, 'upstream-http', 'upstream-http.js', ['80']);
     startNodeServer(router.ns, dir, 'router-stubs', 'router-stubs.js');
@@ -55,14 +56,26 @@ export async function up(opts: UpOptions = {}): Promise<TestbedInfo> {
     ]);
     log('clients: DHCPv4 and SLAAC');
     const [addrs] = await Promise.all([
-      Promise.all(names.map(async (c) => {
-        await startDhcp(nsName(id, c), c, dir);
-        return waitAddrs(nsName(id, c), c);
-      })),
+      Promise.all(
+        names.map(async (c) => {
+          await startDhcp(nsName(id, c), c, dir);
+          return waitAddrs(nsName(id, c), c);
+        }),
+      ),
       waitListening(upstream.ns, [53, 80, 5201]),
       waitListening(router.ns, [22, 53, 80]),
     ]);
     info.clients = names.map((c, i) => ({ name: c, ns: nsName(id, c), mac: clientMac(i + 1), port: `lan-${c}`, ...addrs[i]! }));
+    if (opts.ownerLan) {
+      const ns = nsName(id, 'owner');
+      log('owner LAN: lan-home and a host serving HTTP');
+      await addNamespaces([ns]);
+      await addVeths([{ name: 'lan-home', ns: router.ns, peer: 'eth0', peerNs: ns }]);
+      await configureOwnerLan(router.ns, ns);
+      startNodeServer(ns, dir, 'owner-http', 'upstream-http.js', ['80']);
+      await waitListening(ns, [80]);
+      info.owner = { ns, ip4: NET.owner4, ip6: NET.owner6 };
+    }
     saveState(info);
     if (opts.agent) {
       log('agent: starting');
@@ -86,9 +99,13 @@ export async function down(id?: string): Promise<string[]> {
 /** Every testbed's namespaces (ql-<id>-…) and state, whoever made them. */
 export async function downAll(): Promise<string[]> {
   const prefix = process.env.QLINK_TESTBED_PREFIX ?? '';
-  const dirs = !existsSync(STATE_ROOT) ? [] : prefix
-    ? readdirSync(STATE_ROOT).filter((d) => d.startsWith(prefix)).map((d) => join(STATE_ROOT, d))
-    : [STATE_ROOT];
+  const dirs = !existsSync(STATE_ROOT)
+    ? []
+    : prefix
+      ? readdirSync(STATE_ROOT)
+          .filter((d) => d.startsWith(prefix))
+          .map((d) => join(STATE_ROOT, d))
+      : [STATE_ROOT];
   return removeAll(nsPattern(), dirs);
 }
 
@@ -129,13 +146,16 @@ export function spawn(id: string | undefined, host: string, argv: readonly strin
 /** A host's power cut as far as processes go: every process in its namespace killed with SIGKILL (its kernel state stays). Their names. */
 export async function killHost(id: string | undefined, host: string): Promise<string[]> {
   const ns = nsName(checkId(resolveId(id)), host);
-  const names = (await run('ip', ['netns', 'pids', ns])).stdout.split(/\s+/).filter(Boolean).map((pid) => {
-    try {
-      return `${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()} (${pid})`;
-    } catch {
-      return pid;
-    }
-  });
+  const names = (await run('ip', ['netns', 'pids', ns])).stdout
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((pid) => {
+      try {
+        return `${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()} (${pid})`;
+      } catch {
+        return pid;
+      }
+    });
   await killAllIn(ns);
   return names;
 }

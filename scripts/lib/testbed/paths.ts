@@ -40,14 +40,14 @@ export function stateDir(id: string): string {
 export function nsName(id: string, host: string): string {
   const full = prefix() + id;
   if (host === 'upstream' || host === 'up') return `ql-${full}-up`;
-  if (host === 'router' || /^c[1-9][0-9]*$/.test(host)) return `ql-${full}-${host}`;
-  throw new Error(`unknown host ${JSON.stringify(host)}: use router, upstream or c1..cN`);
+  if (host === 'router' || host === 'owner' || /^c[1-9][0-9]*$/.test(host)) return `ql-${full}-${host}`;
+  throw new Error(`unknown host ${JSON.stringify(host)}: use router, upstream, owner or c1..cN`);
 }
 
 /** Namespaces a testbed may own; matches its own names and no other testbed's. */
 export function nsPattern(id?: string): RegExp {
   const idPart = prefix() + (id === undefined ? '[A-Za-z0-9_]+' : id);
-  return new RegExp(`^ql-${idPart}-(router|up|c[1-9][0-9]*)$`);
+  return new RegExp(`^ql-${idPart}-(router|up|owner|c[1-9][0-9]*)$`);
 }
 
 export function clientMac(i: number): string {

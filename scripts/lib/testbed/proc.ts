@@ -57,8 +57,17 @@ export async function runOk(cmd: string, args: readonly string[], opts: RunOptio
  * spawn hook puts its --import loaders there, which slows every node start
  * several times over. `env` execs, so the pid stays node's.
  */
-export const nodeIn = (ns: string, script: string, ...args: string[]): string[] =>
-  ['netns', 'exec', ns, 'env', '-u', 'NODE_OPTIONS', process.execPath, script, ...args];
+export const nodeIn = (ns: string, script: string, ...args: string[]): string[] => [
+  'netns',
+  'exec',
+  ns,
+  'env',
+  '-u',
+  'NODE_OPTIONS',
+  process.execPath,
+  script,
+  ...args,
+];
 
 /**
  * Starts a command in its own session with output appended to logFile, so it
@@ -111,7 +120,11 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
 
 export async function killAndWait(pids: readonly number[], signal: NodeJS.Signals = 'SIGKILL', timeoutMs = 5000): Promise<void> {
   for (const pid of pids) {
-    try { process.kill(pid, signal); } catch { /* already gone */ }
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
   }
   await waitFor(`pids ${pids.join(',')} to exit`, timeoutMs, () => (pids.some(isAlive) ? undefined : true), 10);
 }

@@ -13,11 +13,7 @@ export function startNodeServer(ns: string, stateDir: string, name: string, scri
 
 export async function startIperf(ns: string, stateDir: string): Promise<void> {
   const log = join(stateDir, 'iperf3.log');
-  const code = await runDaemon(
-    'ip',
-    ['netns', 'exec', ns, 'iperf3', '-s', '-D', '-p', '5201', '-I', join(stateDir, 'iperf3.pid'), '--logfile', log],
-    log,
-  );
+  const code = await runDaemon('ip', ['netns', 'exec', ns, 'iperf3', '-s', '-D', '-p', '5201', '-I', join(stateDir, 'iperf3.pid'), '--logfile', log], log);
   if (code !== 0) throw new Error(`iperf3 -s exited ${code}; see ${log}`);
 }
 

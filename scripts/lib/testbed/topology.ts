@@ -40,16 +40,29 @@ export function configureRouter(ns: string, clients: number): Promise<void> {
   );
 }
 
+/**
+ * A second guest subnet on the bridge, with no DHCP range of its own, for the
+ * benches' fake guests: the agent counts only leases inside the guest
+ * interface's subnets, and the fakes outnumber one /24.
+ */
+export function addFakeGuestSubnet(routerNs: string): Promise<void> {
+  return configure(routerNs, [], [`addr add ${NET.fakeGuests4}/${NET.fakeGuests4Len} dev ${NET.bridge}`]);
+}
+
 export function configureUpstream(ns: string): Promise<void> {
-  return configure(ns, [NO_DAD], [
-    'link set lo up',
-    `addr add ${NET.home4}/32 dev lo`,
-    'link set eth0 up',
-    `addr add ${NET.up4}/24 dev eth0`,
-    `addr add ${NET.up6}/64 dev eth0 nodad`,
-    `route add ${NET.lan4Prefix} via ${NET.wan4}`,
-    `route add ${NET.lan6Prefix} via ${NET.wan6}`,
-  ]);
+  return configure(
+    ns,
+    [NO_DAD],
+    [
+      'link set lo up',
+      `addr add ${NET.home4}/32 dev lo`,
+      'link set eth0 up',
+      `addr add ${NET.up4}/24 dev eth0`,
+      `addr add ${NET.up6}/64 dev eth0 nodad`,
+      `route add ${NET.lan4Prefix} via ${NET.wan4}`,
+      `route add ${NET.lan6Prefix} via ${NET.wan6}`,
+    ],
+  );
 }
 
 /** Solicit at once and then every second, so SLAAC takes milliseconds. */
@@ -70,5 +83,22 @@ export function configureClient(ns: string): Promise<void> {
       `echo 1 > ${c}/disable_ipv6`,
     ],
     ['link set lo up', 'link set eth0 up'],
+  );
+}
+
+/** The owner's LAN: the router's lan-home and one host behind it, on prefixes no default blocklist covers. */
+export async function configureOwnerLan(routerNs: string, ownerNs: string): Promise<void> {
+  await configure(routerNs, [], ['link set lan-home up', `addr add ${NET.ownerRouter4}/24 dev lan-home`, `addr add ${NET.ownerRouter6}/64 dev lan-home nodad`]);
+  await configure(
+    ownerNs,
+    [NO_DAD],
+    [
+      'link set lo up',
+      'link set eth0 up',
+      `addr add ${NET.owner4}/24 dev eth0`,
+      `addr add ${NET.owner6}/64 dev eth0 nodad`,
+      `route add default via ${NET.ownerRouter4}`,
+      `route add ::/0 via ${NET.ownerRouter6}`,
+    ],
   );
 }

@@ -8,7 +8,12 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 
 const APPLE = '<HTML><HEAD><TITLE>Success</TITLE></HEAD><BODY>Success</BODY></HTML>';
 
-interface Probe { type: string; body: string; status?: number; headers?: Record<string, string> }
+interface Probe {
+  type: string;
+  body: string;
+  status?: number;
+  headers?: Record<string, string>;
+}
 
 const PROBES: Record<string, Probe> = {
   '/generate_204': { type: '', body: '', status: 204 },
@@ -40,7 +45,9 @@ function sendBytes(res: ServerResponse, n: number, head: boolean): void {
     }
     res.end();
   };
-  res.on('close', () => { left = 0; });
+  res.on('close', () => {
+    left = 0;
+  });
   pump();
 }
 
@@ -57,14 +64,19 @@ function sendPaced(res: ServerResponse, n: number, rate: number): void {
     const part = Math.min(slice, left);
     left -= part;
     res.write(Buffer.alloc(part, 0x61));
-    if (left <= 0) { clearInterval(timer); res.end(); }
+    if (left <= 0) {
+      clearInterval(timer);
+      res.end();
+    }
   }, 10);
   res.on('close', () => clearInterval(timer));
 }
 
 function countUpload(req: IncomingMessage, res: ServerResponse): void {
   let bytes = 0;
-  req.on('data', (b: Buffer) => { bytes += b.length; });
+  req.on('data', (b: Buffer) => {
+    bytes += b.length;
+  });
   req.on('end', () => {
     const body = JSON.stringify({ bytes });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });

@@ -1,7 +1,6 @@
-import { ZERO_HASH, type Deployment } from '../../../../agent/src/usage/format.js';
-import { batchProblem } from '../../../../agent/src/usage/verify.js';
-import { addressOfKey } from '../../registry/registry.js';
-import type { GatewayStore } from '../../store/store.js';
+import { addressOfKey, batchProblem, type Deployment, ZERO_HASH } from '../../../../protocol/src/index.js';
+import { verifyP256 } from '../../../../protocol/src/node/index.js';
+import type { OwnerViewStore } from '../../store/store.js';
 import type { ChainHead, StoredBatch } from '../../store/types.js';
 
 export interface ChainCheck {
@@ -12,7 +11,12 @@ export interface ChainCheck {
   problem: string | null;
 }
 
-interface Progress { seq: number; hash: string; lastRecord: number; problem: string | null }
+interface Progress {
+  seq: number;
+  hash: string;
+  lastRecord: number;
+  problem: string | null;
+}
 
 export interface AuditOptions {
   /** Batches read from the store at a time. */
@@ -41,7 +45,11 @@ export class ChainAuditor {
   readonly #budgetMs: number;
   #turn: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly store: GatewayStore, deployment: Deployment, o: AuditOptions = {}) {
+  constructor(
+    private readonly store: OwnerViewStore,
+    deployment: Deployment,
+    o: AuditOptions = {},
+  ) {
     this.#deployment = { networkMagic: deployment.networkMagic, contract: deployment.contract.toLowerCase() };
     this.#pageSize = o.pageSize ?? 200;
     this.#budget = o.budget ?? 20_000;
@@ -92,11 +100,12 @@ export class ChainAuditor {
   #verify(router: string, p: Progress, b: StoredBatch): Progress {
     const fail = (why: string): Progress => ({ ...p, problem: `batch ${b.seq}: ${why}` });
     if (b.seq !== p.seq + 1) return { ...p, problem: `batch ${p.seq + 1} is missing` };
-    if (b.prev !== p.hash) return fail(b.seq === 1 ? 'the first batch does not start from the zero hash' : `does not link to batch ${p.seq} (previous hash differs)`);
-    if (addressOfKey(b.router) !== router) return fail('signed with another router\'s key');
+    if (b.prev !== p.hash)
+      return fail(b.seq === 1 ? 'the first batch does not start from the zero hash' : `does not link to batch ${p.seq} (previous hash differs)`);
+    if (addressOfKey(b.router) !== router) return fail("signed with another router's key");
     if (!b.records.length) return fail('its records are missing');
     if (b.records[0]!.id <= p.lastRecord) return fail(`record ids do not rise above batch ${p.seq}'s`);
-    const problem = batchProblem({ v: 1, networkMagic: this.#deployment.networkMagic, contract: this.#deployment.contract, ...b });
+    const problem = batchProblem({ v: 1, networkMagic: this.#deployment.networkMagic, contract: this.#deployment.contract, ...b }, verifyP256);
     if (problem) return fail(problem);
     return { seq: b.seq, hash: b.hash, lastRecord: b.records[b.records.length - 1]!.id, problem: null };
   }

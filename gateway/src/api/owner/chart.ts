@@ -51,7 +51,9 @@ export function barChart(c: BarChart): Html {
   const ticks: Html[] = [];
   for (let j = 0; j * step <= top + step / 2; j++) {
     const v = j * step;
-    ticks.push(html`<line class="grid" x1="${LEFT}" x2="${W - RIGHT}" y1="${r1(y(v))}" y2="${r1(y(v))}"/><text class="tick" x="${LEFT - 4}" y="${r1(y(v) + 3.5)}" text-anchor="end">${c.format(v)}</text>`);
+    ticks.push(
+      html`<line class="grid" x1="${LEFT}" x2="${W - RIGHT}" y1="${r1(y(v))}" y2="${r1(y(v))}"/><text class="tick" x="${LEFT - 4}" y="${r1(y(v) + 3.5)}" text-anchor="end">${c.format(v)}</text>`,
+    );
   }
   const every = Math.max(1, Math.ceil(n / 7));
   const bars: Html[] = [];
@@ -67,12 +69,16 @@ export function barChart(c: BarChart): Html {
       const from = c.stacked ? base : 0;
       base += v;
       const h = Math.max(0.5, y(from) - y(from + v));
-      bars.push(html`<rect class="${s.cls}" x="${r1(x)}" y="${r1(y(from) - h)}" width="${r1(Math.max(1, bw - 0.6))}" height="${r1(h)}"><title>${shortDay(day)}: ${s.name} ${c.format(v)}</title></rect>`);
+      bars.push(
+        html`<rect class="${s.cls}" x="${r1(x)}" y="${r1(y(from) - h)}" width="${r1(Math.max(1, bw - 0.6))}" height="${r1(h)}"><title>${shortDay(day)}: ${s.name} ${c.format(v)}</title></rect>`,
+      );
     });
     if ((n - 1 - i) % every === 0) {
       // The last label ends at the plot's edge instead of running past it.
       const last = i === n - 1;
-      labels.push(html`<text class="tick" x="${r1(last ? W - RIGHT : x0 + slot / 2)}" y="${H - 6}" text-anchor="${last ? 'end' : 'middle'}">${shortDay(day)}</text>`);
+      labels.push(
+        html`<text class="tick" x="${r1(last ? W - RIGHT : x0 + slot / 2)}" y="${H - 6}" text-anchor="${last ? 'end' : 'middle'}">${shortDay(day)}</text>`,
+      );
     }
   });
   return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${c.title}"><title>${c.title}</title>${ticks}<line class="axis" x1="${LEFT}" x2="${W - RIGHT}" y1="${TOP + PLOT_H}" y2="${TOP + PLOT_H}"/>${bars}${labels}</svg>`;

@@ -7,7 +7,9 @@ export function gas(units: number): string {
   const neg = units < 0;
   const n = Math.abs(Math.round(units));
   const whole = Math.floor(n / GAS_UNIT);
-  const frac = String(n % GAS_UNIT).padStart(8, '0').replace(/0+$/, '');
+  const frac = String(n % GAS_UNIT)
+    .padStart(8, '0')
+    .replace(/0+$/, '');
   return `${neg ? '−' : ''}${whole.toLocaleString('en-US')}${frac ? '.' + frac : ''}`;
 }
 

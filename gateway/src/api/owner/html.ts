@@ -2,7 +2,9 @@
 
 export class Html {
   constructor(readonly text: string) {}
-  toString(): string { return this.text; }
+  toString(): string {
+    return this.text;
+  }
 }
 
 type Part = Html | string | number | null | undefined | false | readonly Part[];

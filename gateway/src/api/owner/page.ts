@@ -27,6 +27,8 @@ export function problemText(p: RouterProblem): string {
       return `${plural(p.problems, 'message')} refused: too large${seen}`;
     case 'malformed':
       return `${plural(p.problems, 'message')} refused: not a usage batch (${p.detail})${seen}`;
+    case 'bad-voucher':
+      return `Batch ${range(p.firstSeq, p.lastSeq)} kept, but vouchers in it failed the check and are not collected: ${p.detail}${seen}`;
   }
 }
 
@@ -36,6 +38,15 @@ const chainCell = (r: RouterView): Html => {
   if (c.state === 'verified') return html`<span class="ok">✔ Verified</span> <span class="muted">batches 1–${c.lastSeq}</span>`;
   if (c.state === 'checking') return html`<span class="warn">Checking…</span> <span class="muted">1–${c.checkedTo} of ${c.lastSeq} verified so far</span>`;
   return html`<span class="bad">✘ Broken</span> <span class="muted">${c.problem}</span>`;
+};
+
+const roundCell = (r: RouterView): Html => {
+  const x = r.round;
+  if (!x) return html`<span class="muted">${r.chain ? 'not in an anchored round yet' : '—'}</span>`;
+  const what = html`round ${x.round} <span class="muted">batches to #${x.lastSeq} · ${utc(x.createdAt)}</span>`;
+  if (x.state === 'verified') return html`<span class="ok" title="${x.detail}">✔ Anchored</span> ${what}`;
+  if (x.state === 'checking') return html`<span class="warn" title="${x.detail}">Checking…</span> ${what}`;
+  return html`<span class="bad">✘ Proof failed</span> ${what}<div class="bad small">${x.detail}</div>`;
 };
 
 function routerRow(r: RouterView, fleet: boolean, now: number): Html {
@@ -52,18 +63,26 @@ function routerRow(r: RouterView, fleet: boolean, now: number): Html {
 <td data-label="Guests now" class="num"><div>${r.guests ?? '—'}</div></td>
 <td data-label="Batches" class="num"><div>${r.chain ? html`${r.chain.batches.toLocaleString('en-US')} <span class="muted small">last #${r.chain.lastSeq}</span>` : '0'}</div></td>
 <td data-label="Batch chain"><div>${chainCell(r)}</div></td>
+<td data-label="On chain"><div>${roundCell(r)}</div></td>
 <td data-label="Problems"><div>${problems}</div></td>
 </tr>`;
 }
 
 const STATE: Record<string, [string, string]> = {
-  pending: ['Pending', 'warn'], confirmed: ['Confirmed', 'ok'], faulted: ['Failed', 'bad'], expired: ['Expired, sent again', 'muted'],
+  pending: ['Pending', 'warn'],
+  confirmed: ['Confirmed', 'ok'],
+  faulted: ['Failed', 'bad'],
+  expired: ['Expired, sent again', 'muted'],
 };
 
 function txRow(t: OwnerView['txs'][number]): Html {
   const [label, cls] = STATE[t.status] ?? [t.status, 'muted'];
-  const carries = [t.channels ? plural(t.channels, 'payment channel') : '', t.anchors ? plural(t.anchors, 'batch', 'batches') + ' anchored' : '']
-    .filter(Boolean).join(', ');
+  const carries = [
+    t.channels ? plural(t.channels, 'payment channel') : '',
+    t.round !== null ? `round ${t.round}: ${plural(t.anchors, 'batch', 'batches')} anchored` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   const paid = t.status === 'confirmed' ? `${gas(t.paid)} GAS` : t.status === 'pending' && t.paid ? `claims ${gas(t.paid)} GAS` : '—';
   return html`<tr>
 <td data-label="Sent"><div>${utc(t.createdAt)}</div></td>
@@ -79,17 +98,33 @@ function txRow(t: OwnerView['txs'][number]): Html {
 function charts(v: OwnerView): Html {
   const days = v.daily.map((d) => d.day);
   const usage = barChart({
-    title: `Data used per day, last ${v.days} days`, days, stacked: true, format: bytes,
-    series: [{ name: 'downloaded', cls: 'down', values: v.daily.map((d) => d.bytesDown) }, { name: 'uploaded', cls: 'up', values: v.daily.map((d) => d.bytesUp) }],
+    title: `Data used per day, last ${v.days} days`,
+    days,
+    stacked: true,
+    format: bytes,
+    series: [
+      { name: 'downloaded', cls: 'down', values: v.daily.map((d) => d.bytesDown) },
+      { name: 'uploaded', cls: 'up', values: v.daily.map((d) => d.bytesUp) },
+      { name: 'zero-rated (free)', cls: 'zero', values: v.daily.map((d) => d.zeroDown + d.zeroUp) },
+    ],
   });
   const earnings = barChart({
-    title: `Earnings per day in GAS, last ${v.days} days`, days, stacked: false, format: (n) => gasShort(n),
-    series: [{ name: 'guests\u2019 usage', cls: 'metered', values: v.daily.map((d) => d.metered) }, { name: 'paid on chain', cls: 'paid', values: v.daily.map((d) => d.paid) }],
+    title: `Earnings per day in GAS, last ${v.days} days`,
+    days,
+    stacked: false,
+    format: (n) => gasShort(n),
+    series: [
+      { name: 'guests\u2019 usage', cls: 'metered', values: v.daily.map((d) => d.metered) },
+      { name: 'paid on chain', cls: 'paid', values: v.daily.map((d) => d.paid) },
+    ],
   });
   const sum = (f: (d: OwnerView['daily'][number]) => number) => v.daily.reduce((n, d) => n + f(d), 0);
   return html`<div class="charts">
-<figure><figcaption>Data used per day <span class="muted">${bytes(sum((d) => d.bytesDown + d.bytesUp))} in ${v.days} days, ${plural(sum((d) => d.sessions), 'guest session')}</span></figcaption>
-${usage}<ul class="legend"><li><span class="sw down"></span>downloaded</li><li><span class="sw up"></span>uploaded</li></ul></figure>
+<figure><figcaption>Data used per day <span class="muted">${bytes(sum((d) => d.bytesDown + d.bytesUp))} charged and ${bytes(sum((d) => d.zeroDown + d.zeroUp))} zero-rated in ${v.days} days, ${plural(
+    sum((d) => d.sessions),
+    'guest session',
+  )}</span></figcaption>
+${usage}<ul class="legend"><li><span class="sw down"></span>downloaded</li><li><span class="sw up"></span>uploaded</li><li><span class="sw zero"></span>zero-rated (free to guests)</li></ul></figure>
 <figure><figcaption>Earnings per day, GAS</figcaption>
 ${earnings}<ul class="legend"><li><span class="sw metered"></span>guests’ usage</li><li><span class="sw paid"></span>paid to you on chain</li></ul></figure>
 </div>`;
@@ -120,6 +155,13 @@ this gateway checks every batch, keeps it, and collects the guests' payments for
 </section>
 <p class="muted">All time: guests used ${gas(v.earned.metered)} GAS of service, and ${gas(v.earned.settled)} GAS has been paid to ${fleet ? 'the owners' : 'you'} on chain.
 What guests have signed for but is not yet paid goes out with the next settlement.</p>
+${
+  v.sponsored
+    ? html`<p class="muted" id="sponsored">Network fees this gateway paid for your guests, so that each paid exactly their deposit:
+today ${gas(v.sponsored.today.fees)} GAS (${plural(v.sponsored.today.opened, 'channel')} opened, ${plural(v.sponsored.today.sent, 'transaction')});
+all time ${gas(v.sponsored.all.fees)} GAS for ${plural(v.sponsored.all.opened, 'channel')}.</p>`
+    : ''
+}
 
 <section>
 <h2>Last ${v.days} days <span class="switch">${windowLinks[0]} · ${windowLinks[1]}</span></h2>
@@ -132,24 +174,39 @@ ${charts(v)}
 <h2>Routers</h2>
 <p class="muted small">Each router numbers its usage batches 1, 2, 3…, links each to the one before by its hash, and signs it.
 The gateway checks every stored batch again: no number missing, every link and signature right, and every batch's records
-still matching its hash. <strong>Verified</strong> means no batch was dropped, changed or slipped in. Problems are what the gateway
+still matching its hash. <strong>Verified</strong> means no batch was dropped, changed or slipped in. Each settlement round puts
+one Merkle root over every new batch of every router on chain; <strong>Anchored</strong> means the proof of the router's newest
+batch in its newest anchored round was checked against the chain here (anyone can check any batch:
+<code>/api/proof?router=…&amp;seq=…</code> and <code>qlink-gateway verify</code>). Problems are what the gateway
 refused or is holding back; they stay listed until an operator resolves them.</p>
-${v.routers.length ? html`<table class="cards">
-<thead><tr><th>Router</th><th>Status</th><th>Last seen</th><th>Guests now</th><th>Batches</th><th>Batch chain</th><th>Problems</th></tr></thead>
-<tbody>${v.routers.map((r) => routerRow(r, fleet, v.now))}</tbody></table>` : html`<p class="empty">No routers yet. A router appears here once it sends its status or its first usage batch.</p>`}
-${v.strangers.length ? html`<p class="bad small">Also refused, from senders that are not registered routers:
-${v.strangers.map((p) => html`<br><code class="addr">${p.router}</code>: ${problemText(p)}`)}</p>` : ''}
+${
+  v.routers.length
+    ? html`<table class="cards">
+<thead><tr><th>Router</th><th>Status</th><th>Last seen</th><th>Guests now</th><th>Batches</th><th>Batch chain</th><th>On chain</th><th>Problems</th></tr></thead>
+<tbody>${v.routers.map((r) => routerRow(r, fleet, v.now))}</tbody></table>`
+    : html`<p class="empty">No routers yet. A router appears here once it sends its status or its first usage batch.</p>`
+}
+${
+  v.strangers.length
+    ? html`<p class="bad small">Also refused, from senders that are not registered routers:
+${v.strangers.map((p) => html`<br><code class="addr">${p.router}</code>: ${problemText(p)}`)}</p>`
+    : ''
+}
 </section>
 
 <section>
 <h2>Settlement transactions</h2>
 <p class="muted small">The gateway settles in transactions on the NEO N3 chain: each redeems the guests' newest signed payments
-(vouchers) into ${fleet ? 'the owners\u2019 wallets' : 'your wallet'} and records the routers' batch hashes on chain (anchors).
+(vouchers) into ${fleet ? 'the owners\u2019 wallets' : 'your wallet'} and, once a round, anchors one root over the routers' new batches on chain.
 <strong>Pending</strong>: sent, waiting for a block. <strong>Confirmed</strong>: in a block; paid. <strong>Failed</strong>:
 the chain refused it; what it carried goes into the next one. The fee is paid by the gateway.</p>
-${v.txs.length ? html`<table class="cards">
+${
+  v.txs.length
+    ? html`<table class="cards">
 <thead><tr><th>Sent</th><th>Transaction</th><th>State</th><th>Block</th><th>Carries</th><th>Paid to owner</th><th>Fee</th></tr></thead>
-<tbody>${v.txs.map(txRow)}</tbody></table>` : html`<p class="empty">No settlement transactions yet.</p>`}
+<tbody>${v.txs.map(txRow)}</tbody></table>`
+    : html`<p class="empty">No settlement transactions yet.</p>`
+}
 </section>
 ${fleet && v.owners.length ? html`<section><h2>Owners</h2><ul class="owners">${v.owners.map((o) => html`<li><a href="?owner=${o.address}"><code class="addr">${o.address}</code></a> · ${plural(o.routers, 'router')}</li>`)}</ul></section>` : ''}
 <footer class="muted small">qlink gateway · the same data as JSON: <code>/routers</code>, <code>/usage/daily</code>, <code>/earnings</code>,

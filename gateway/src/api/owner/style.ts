@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 /** The page's one style sheet, inline; the CSP allows exactly this text by its hash. */
 export const STYLE = `
 :root{--bg:#f5f6f8;--card:#fff;--ink:#1c2230;--muted:#687083;--line:#e4e7ec;--ok:#1d8a55;--warn:#b26a00;--bad:#c62f2f;
---down:#2f6fde;--up:#9dc1f6;--metered:#f0a23b;--paid:#1d8a55}
+--down:#2f6fde;--up:#9dc1f6;--metered:#f0a23b;--paid:#1d8a55;--zero:#8e6fd8}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:1160px;margin:0 auto;padding:20px 20px 40px}
@@ -27,10 +27,10 @@ svg.chart{display:block;width:100%;height:auto}
 svg .grid{stroke:var(--line);stroke-width:1}
 svg .axis{stroke:#9aa3b2;stroke-width:1}
 svg .tick{font-size:11px;fill:var(--muted)}
-svg .down{fill:var(--down)}svg .up{fill:var(--up)}svg .metered{fill:var(--metered)}svg .paid{fill:var(--paid)}
+svg .down{fill:var(--down)}svg .up{fill:var(--up)}svg .metered{fill:var(--metered)}svg .paid{fill:var(--paid)}svg .zero{fill:var(--zero)}
 .legend{list-style:none;padding:0;margin:4px 0 0;display:flex;gap:16px;font-size:13px;color:var(--muted)}
 .sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}
-.sw.down{background:var(--down)}.sw.up{background:var(--up)}.sw.metered{background:var(--metered)}.sw.paid{background:var(--paid)}
+.sw.down{background:var(--down)}.sw.up{background:var(--up)}.sw.metered{background:var(--metered)}.sw.paid{background:var(--paid)}.sw.zero{background:var(--zero)}
 table{width:100%;border-collapse:separate;border-spacing:0;overflow:hidden}
 th{text-align:left;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600;background:#fafbfc}
 th,td{padding:9px 12px;border-bottom:1px solid var(--line);vertical-align:top}

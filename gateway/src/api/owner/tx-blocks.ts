@@ -13,18 +13,25 @@ const MAX_KNOWN = 10_000;
 export class TxBlocks {
   readonly #known = new Map<string, number>();
 
-  constructor(private readonly lookup: BlockLookup, private readonly timeoutMs = 2000) {}
+  constructor(
+    private readonly lookup: BlockLookup,
+    private readonly timeoutMs = 2000,
+  ) {}
 
   async blocks(txids: string[]): Promise<Map<string, number>> {
     const ask = [...new Set(txids)].filter((id) => !this.#known.has(id));
-    await Promise.all(ask.map(async (id) => {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<null>((ok) => { timer = setTimeout(() => ok(null), this.timeoutMs); });
-      const n = await Promise.race([this.lookup(id).catch(() => null), late]).finally(() => clearTimeout(timer));
-      if (n === null || !Number.isSafeInteger(n) || n < 0) return;
-      if (this.#known.size >= MAX_KNOWN) this.#known.delete(this.#known.keys().next().value!);
-      this.#known.set(id, n);
-    }));
+    await Promise.all(
+      ask.map(async (id) => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<null>((ok) => {
+          timer = setTimeout(() => ok(null), this.timeoutMs);
+        });
+        const n = await Promise.race([this.lookup(id).catch(() => null), late]).finally(() => clearTimeout(timer));
+        if (n === null || !Number.isSafeInteger(n) || n < 0) return;
+        if (this.#known.size >= MAX_KNOWN) this.#known.delete(this.#known.keys().next().value!);
+        this.#known.set(id, n);
+      }),
+    );
     return new Map(txids.filter((id) => this.#known.has(id)).map((id) => [id, this.#known.get(id)!]));
   }
 }
