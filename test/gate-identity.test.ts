@@ -4,7 +4,7 @@ import { GateLocks } from '../agent/src/gate/locks.js';
 import { renderBindings } from '../agent/src/gate/nft-script.js';
 import { leaseBindings } from '../agent/src/guests/bindings.js';
 import { parseNativeNeighbours } from '../agent/src/guests/neighbours.js';
-import { networkOf, ownerPrefixes } from '../agent/src/net/prefixes.js';
+import { ipv4Number, networkOf, ownerPrefixes } from '../agent/src/net/prefixes.js';
 
 t.test('bindings come from leases only, one MAC per address', async (t) => {
   const b = leaseBindings([
@@ -50,6 +50,11 @@ t.test("the owner's prefixes: other LANs' subnets, their routes, unreachable pre
   t.equal(networkOf('192.168.1.77', 24), '192.168.1.0/24');
   t.equal(networkOf('2001:db8:2:0:1:2:3:4', 64), '2001:db8:2::/64');
   t.equal(networkOf('10.1.2.3', 0), '0.0.0.0/0');
+  // The top bit set: 32-bit arithmetic that forgot to stay unsigned would print a negative octet.
+  t.equal(networkOf('203.0.113.200', 25), '203.0.113.128/25');
+  t.equal(networkOf('255.255.255.255', 32), '255.255.255.255/32');
+  t.equal(ipv4Number('255.255.255.255'), 0xffffffff);
+  for (const bad of ['10.0.0', '10.0.0.256', '10..0.1', '10.0.0.1.2', '10.0.0.x']) t.equal(ipv4Number(bad), null, bad);
   const addrs = JSON.stringify([
     { ifname: 'lo', addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8, scope: 'host' }] },
     { ifname: 'br-guest', addr_info: [{ family: 'inet', local: '10.250.0.1', prefixlen: 24, scope: 'global' }] },

@@ -4,6 +4,7 @@ import { networkInterfaces } from 'node:os';
 import { basename, dirname } from 'node:path';
 import type { CommandRunner } from '../kernel/run.js';
 import type { Sighting } from '../store/guests.js';
+import { ipv4Mask, ipv4Number } from '../net/prefixes.js';
 import { parseLeases } from './leases.js';
 import { parseNativeNeighbours, parseNeighbours } from './neighbours.js';
 
@@ -25,26 +26,13 @@ const systemSubnets: InterfaceSubnets = (name) =>
 export function guestLeases(leases: readonly Sighting[], subnets: ReturnType<InterfaceSubnets>): Sighting[] {
   const nets = subnets.flatMap((n) => {
     const a = ipv4Number(n.address);
-    const mask = n.prefixLength === 0 ? 0 : (0xffffffff << (32 - n.prefixLength)) >>> 0;
+    const mask = ipv4Mask(n.prefixLength);
     return a === null ? [] : [{ net: (a & mask) >>> 0, mask }];
   });
   return leases.filter((l) => {
     const a = l.family === 4 && l.ip !== undefined ? ipv4Number(l.ip) : null;
     return a !== null && nets.some((n) => (a & n.mask) >>> 0 === n.net);
   });
-}
-
-/** A dotted IPv4 address as an unsigned 32-bit number (the poll filters every lease: no BigInt, no allocation). */
-function ipv4Number(ip: string): number | null {
-  const o = ip.split('.');
-  if (o.length !== 4) return null;
-  let v = 0;
-  for (const x of o) {
-    const n = Number(x);
-    if (!Number.isInteger(n) || n < 0 || n > 255) return null;
-    v = v * 256 + n;
-  }
-  return v;
 }
 
 /** Finds who is on the guest network now: dnsmasq's leases of the guest subnets and the guest interface's neighbour table. */

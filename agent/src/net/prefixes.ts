@@ -4,16 +4,32 @@ import { isIP } from 'node:net';
 export function networkOf(address: string, len: number): string | null {
   const fam = isIP(address);
   if (fam === 4) {
-    const n = address.split('.').reduce((a, o) => (a << 8n) | BigInt(Number(o)), 0n);
-    const mask = len === 0 ? 0n : ((1n << 32n) - 1n) ^ ((1n << BigInt(32 - len)) - 1n);
-    const v = n & mask;
-    return `${[24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join('.')}/${len}`;
+    const v = ((ipv4Number(address) ?? 0) & ipv4Mask(len)) >>> 0;
+    return `${[24, 16, 8, 0].map((s) => String((v >>> s) & 255)).join('.')}/${len}`;
   }
   if (fam === 6) {
     const v = v6ToBig(address) & (len === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - len)) - 1n));
     return `${bigToV6(v)}/${len}`;
   }
   return null;
+}
+
+/** A dotted IPv4 address as an unsigned 32-bit number, or null if it is not one (the lease filter runs this per lease each poll: no BigInt, no allocation). */
+export function ipv4Number(ip: string): number | null {
+  const o = ip.split('.');
+  if (o.length !== 4) return null;
+  let v = 0;
+  for (const x of o) {
+    const n = Number(x);
+    if (x === '' || !Number.isInteger(n) || n < 0 || n > 255) return null;
+    v = v * 256 + n;
+  }
+  return v;
+}
+
+/** The IPv4 netmask of a prefix length, as an unsigned 32-bit number. */
+export function ipv4Mask(len: number): number {
+  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
 }
 
 function v6ToBig(a: string): bigint {
