@@ -6,7 +6,7 @@ import * as tb from '../scripts/lib/testbed/index.js';
 import { privateKeyFromHex } from '../protocol/src/node/index.js';
 import { account } from '../chain/src/neon.js';
 import { chainInUpstream, RPC, RPC_IP, type UpstreamChain } from './helpers/chain-upstream.js';
-import { sh, sleep } from './helpers/testbed.js';
+import { pollUntil, sh, sleep } from './helpers/testbed.js';
 import { ensurePortalBuilt } from './helpers/portal.js';
 import { guestBrowser, SHOTS } from './portal-browser.js';
 import { installWallet } from './wallets/inject.js';
@@ -128,8 +128,7 @@ t.test('pay, use, run out, top up, log out: in chromium on a real chain', async 
     // Run out: the deposit (0.003 GAS) buys 30 MB; ask for 30 more.
     // Unpaced: faster than the page can sign, and past the deposit anyway, so the hold does not depend on timing.
     await sh(ID, 'c1', 'curl -4 -s -m 40 -o /dev/null "http://203.0.113.10/bytes/30000000" || true', 60_000);
-    let s = await state();
-    for (let i = 0; i < 10 && s.online; i++, s = await state()) await sleep(1000);
+    const s = await pollUntil(10_000, state, (v) => !v.online, 1000);
     t.equal(s.online, false, 'held when the credit ran out');
     t.equal(s.endReason, 'credit', 'held for credit');
     t.ok(BigInt(s.paid) <= 300_000n, `the newest voucher (${s.paid}) is never above the deposit`);
@@ -146,11 +145,12 @@ t.test('pay, use, run out, top up, log out: in chromium on a real chain', async 
     t.equal(top.code, 0, top.stderr);
     await page.locator('#state.on').waitFor({ timeout: 30_000 });
     // The page may show online from its own poll a moment before its newest voucher is in the agent's answer.
-    let paid = 0n;
-    for (let i = 0; i < 50 && paid <= 300_000n; i++) {
-      paid = BigInt((await state()).paid);
-      if (paid <= 300_000n) await page.waitForTimeout(200);
-    }
+    const paid = await pollUntil(
+      10_000,
+      async () => BigInt((await state()).paid),
+      (p) => p > 300_000n,
+      200,
+    );
     t.ok(paid > 300_000n, `a voucher above the old deposit after the top up (${paid})`);
     await shot(page, '5-online-again');
 

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import * as tb from '../../scripts/lib/testbed/index.js';
-import { clients, qlink, sh, sleep, tcpProbe, useTestbed } from '../helpers/testbed.js';
+import { clients, pollUntil, qlink, sh, tcpProbe, useTestbed } from '../helpers/testbed.js';
 
 /**
  * The owner's own LAN sits behind the router on public prefixes (no default
@@ -48,11 +48,11 @@ t.test("guests reach none of the owner's prefixes", async (t) => {
     const lan = { mac: '02:0a:0b:0c:0d:0e', ip: owner.ip4 };
     const guest = { mac: '02:0a:0b:0c:0d:0f', ip: '10.250.0.77' };
     appendFileSync(join(bed.stateDir, 'dnsmasq.leases'), `0 ${lan.mac} ${lan.ip} owners-nas *\n0 ${guest.mac} ${guest.ip} visitor *\n`);
-    let listed = await clients(ID);
-    for (let i = 0; i < 50 && !listed.some((c) => c.mac === guest.mac); i++) {
-      await sleep(100);
-      listed = await clients(ID);
-    }
+    const listed = await pollUntil(
+      5000,
+      () => clients(ID),
+      (l) => l.some((c) => c.mac === guest.mac),
+    );
     t.ok(
       listed.some((c) => c.mac === guest.mac),
       'the lease in the guest subnet, written with it, is a guest',

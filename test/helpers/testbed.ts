@@ -67,6 +67,21 @@ export { shellJoin } from '../../scripts/lib/testbed/proc.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Probes every `everyMs` until `done` holds of the answer or `timeoutMs` has
+ * passed, and returns the last answer either way, for the test to assert on
+ * (the testbed's waitFor throws instead, for set-up steps that must succeed).
+ */
+export async function pollUntil<T>(timeoutMs: number, probe: () => Promise<T>, done: (v: T) => boolean, everyMs = 100): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let v = await probe();
+  while (!done(v) && Date.now() < end) {
+    await sleep(everyMs);
+    v = await probe();
+  }
+  return v;
+}
+
 /** Byte counts of one interface read every 50 ms, each stamped with the wall clock when read: what really crossed the wire, and when. */
 export interface WireSamples {
   /** Bytes that crossed between two wall-clock times, rounded outwards to the samples around them. */
