@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { Test } from 'tap';
 import { identityFromKey } from '../../agent/src/identity/router-key.js';
 import { planTerms, type Plan } from '../../agent/src/plans.js';
+import type { UsageRecordRow } from '../../agent/src/store/db.js';
 import type { Db, SqlDriver } from '../../agent/src/store/driver.js';
 import { SessionStore } from '../../agent/src/store/sessions.js';
 import { Outbox } from '../../agent/src/uplink/outbox.js';
@@ -17,21 +18,7 @@ const deployment = { networkMagic: 1903980139, contract: '0x218642d807b2cbe2adb5
 const identity = identityFromKey(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey);
 const SEC = 1000;
 
-interface RecordRow {
-  id: number;
-  session_id: number;
-  channel_id: number | null;
-  start_ms: number;
-  end_ms: number;
-  bytes_down: number;
-  bytes_up: number;
-  seconds: number;
-  cost: number;
-  voucher_amount: number | null;
-  voucher_sig: string | null;
-  batch_seq: number | null;
-}
-const records = (db: Db) => db.prepare<[], RecordRow>('SELECT * FROM usage_records ORDER BY id').all();
+const records = (db: Db) => db.prepare<[], UsageRecordRow>('SELECT * FROM usage_records ORDER BY id').all();
 const down = (handle: number, bytes: number) => ({ down: { handle, bytes, packets: 1 } });
 const queued = (o: Outbox): Batch[] => o.after(0, 1000).map((e) => batchSchema.parse(JSON.parse(e.payload)));
 

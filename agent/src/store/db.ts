@@ -146,6 +146,25 @@ const MIGRATIONS: string[] = [
    );`,
 ];
 
+/** A row of usage_records as the migrations leave it (SELECT *). */
+export interface UsageRecordRow {
+  id: number;
+  session_id: number;
+  channel_id: number | null;
+  start_ms: number;
+  end_ms: number;
+  bytes_down: number;
+  bytes_up: number;
+  seconds: number;
+  cost: number;
+  voucher_amount: number | null;
+  voucher_sig: string | null;
+  /** The batch that sealed it; null until then. */
+  batch_seq: number | null;
+  zero_down: number;
+  zero_up: number;
+}
+
 export function migrate(db: Db): void {
   const current = db.prepare<[], { user_version: number }>('PRAGMA user_version').get()!.user_version;
   if (current > MIGRATIONS.length) throw new Error(`store schema ${current} is newer than this agent (${MIGRATIONS.length})`);

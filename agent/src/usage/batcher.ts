@@ -1,24 +1,9 @@
 import type { RouterIdentity } from '../identity/router-key.js';
+import type { UsageRecordRow } from '../store/db.js';
 import type { Db } from '../store/driver.js';
 import { type Batch, batchHeader, type Deployment, merkleRoot, recordBytes, sha256, toHex, type UsageRecord, ZERO_HASH } from '../../../protocol/src/index.js';
 
-interface RecordRow {
-  id: number;
-  session_id: number;
-  channel_id: number | null;
-  start_ms: number;
-  end_ms: number;
-  bytes_down: number;
-  bytes_up: number;
-  seconds: number;
-  cost: number;
-  voucher_amount: number | null;
-  voucher_sig: string | null;
-  zero_down: number;
-  zero_up: number;
-}
-
-const toRecord = (r: RecordRow): UsageRecord => ({
+const toRecord = (r: UsageRecordRow): UsageRecord => ({
   id: r.id,
   sessionId: r.session_id,
   channelId: r.channel_id,
@@ -50,7 +35,7 @@ export class UsageBatcher {
     private readonly identity: RouterIdentity,
     private readonly deployment: Deployment,
   ) {
-    this.#unbatched = db.prepare<[number], RecordRow>('SELECT * FROM usage_records WHERE batch_seq IS NULL ORDER BY id LIMIT ?');
+    this.#unbatched = db.prepare<[number], UsageRecordRow>('SELECT * FROM usage_records WHERE batch_seq IS NULL ORDER BY id LIMIT ?');
     this.#head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM usage_batches ORDER BY seq DESC LIMIT 1');
     this.#insertBatch = db.prepare(`INSERT INTO usage_batches
       (seq, hash, prev, root, from_ms, to_ms, first_record, last_record, records, sealed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
