@@ -28,27 +28,42 @@ export interface HeldResolverOptions {
   zeroSets?: readonly string[];
 }
 
-/** dnsmasq's config for the held guests' resolver: nothing forwarded but the garden's names, no TXT or the like in any answer. */
-export function renderHeldConfig(o: HeldResolverOptions): string {
-  const lines = [
-    '# qlink-agent: DNS for guests without a session (written by the agent; edits are overwritten)',
-    `port=${o.port ?? HELD_DNS_PORT}`,
-    `interface=${o.guestInterface}`,
+/** The router's own resolver, which answers what the guests' resolvers forward. */
+const ROUTER_RESOLVER = '127.0.0.1#53';
+
+/**
+ * The lines both guest resolvers start with: a dnsmasq of the agent's own on
+ * the guest interface, beside the router's (bind-dynamic), serving no DHCP and
+ * reading no resolv.conf or hosts file.
+ */
+function guestResolverHead(what: string, port: number, guestInterface: string): string[] {
+  return [
+    `# qlink-agent: ${what} (written by the agent; edits are overwritten)`,
+    `port=${port}`,
+    `interface=${guestInterface}`,
     'bind-dynamic',
-    `no-dhcp-interface=${o.guestInterface}`,
+    `no-dhcp-interface=${guestInterface}`,
     'no-resolv',
     'no-hosts',
     'no-poll',
+  ];
+}
+
+/** dnsmasq's config for the held guests' resolver: nothing forwarded but the garden's names, no TXT or the like in any answer. */
+export function renderHeldConfig(o: HeldResolverOptions): string {
+  const upstream = o.upstream ?? ROUTER_RESOLVER;
+  const lines = [
+    ...guestResolverHead('DNS for guests without a session', o.port ?? HELD_DNS_PORT, o.guestInterface),
     'no-negcache',
     // Only address records come back, even for the garden's names: nothing a tunnel could carry data in.
     ...(o.filterRr === false ? [] : ['filter-rr=TXT,NULL,MX,SRV,NS,PTR,HINFO,CAA,ANY']),
     // Every name is the portal (TTL 0, so nothing sticks once the guest has paid)...
     ...o.portal.map((a) => `address=/#/${a}`),
     // ...but the garden's, which the router's own resolver answers.
-    ...o.gardenNames.map((n) => `server=/${n}/${o.upstream ?? '127.0.0.1#53'}`),
+    ...o.gardenNames.map((n) => `server=/${n}/${upstream}`),
     // ...and the zero-rated names of plans that keep them without credit, whose addresses go to the gate's sets
     // (no cache here, so every answer passes the sets, even after the gate was rebuilt).
-    ...(o.zeroNames?.length ? ['cache-size=0', ...o.zeroNames.map((n) => `server=/${n}/${o.upstream ?? '127.0.0.1#53'}`), ...(o.zeroSets ?? [])] : []),
+    ...(o.zeroNames?.length ? ['cache-size=0', ...o.zeroNames.map((n) => `server=/${n}/${upstream}`), ...(o.zeroSets ?? [])] : []),
     '',
   ];
   return lines.join('\n');
@@ -62,16 +77,9 @@ export function renderHeldConfig(o: HeldResolverOptions): string {
  */
 export function renderPaidConfig(o: { guestInterface: string; upstream?: string; port?: number; zeroSets: readonly string[] }): string {
   return [
-    '# qlink-agent: DNS for guests with a session while plans zero-rate host names (written by the agent; edits are overwritten)',
-    `port=${o.port ?? PAID_DNS_PORT}`,
-    `interface=${o.guestInterface}`,
-    'bind-dynamic',
-    `no-dhcp-interface=${o.guestInterface}`,
-    'no-resolv',
-    'no-hosts',
-    'no-poll',
+    ...guestResolverHead('DNS for guests with a session while plans zero-rate host names', o.port ?? PAID_DNS_PORT, o.guestInterface),
     'cache-size=0',
-    `server=${o.upstream ?? '127.0.0.1#53'}`,
+    `server=${o.upstream ?? ROUTER_RESOLVER}`,
     ...o.zeroSets,
     '',
   ].join('\n');
