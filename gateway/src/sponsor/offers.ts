@@ -13,6 +13,7 @@ import {
   offerShapes,
   openInvocation,
   withMargin,
+  type Sponsorable,
   type TestRun,
 } from '../../../chain/src/sponsor.js';
 import { fromHex, parseEvents, type OfferAnswer, type RpcParams } from '../../../protocol/src/index.js';
@@ -89,24 +90,7 @@ export class Offers {
       refusal = await this.#budgetRefusal(router.owner, fee);
       if (!refusal) {
         const now = this.#clock();
-        await this.d.books.addOffer({
-          txid: built.txid,
-          kind: 'open',
-          router: router.address,
-          owner: router.owner,
-          guest: p.guest,
-          amount: Number(amount),
-          raw: built.t.serialize(false),
-          systemFee: Number(built.systemFee),
-          networkFee: Number(built.networkFee),
-          validUntilBlock: built.t.validUntilBlock,
-          day: utcDay(now),
-          status: 'offered',
-          createdAt: now,
-          settledAt: null,
-          channelId: null,
-          detail: null,
-        });
+        await this.d.books.addOffer(offeredRow(built, 'open', router, p.guest, Number(amount), null, now));
         const shapes = offerShapes(built.t, this.#magic, [account.publicKey, p.guestKey ?? null]);
         sponsored = { txid: built.txid, ...shapes, magicNumber: this.#magic, sponsor: account.address, fee, validUntilBlock: built.t.validUntilBlock };
         this.d.log.info({ router: router.address, guest: p.guest, txid: built.txid, fee: String(fee) }, 'sponsored opening offered');
@@ -202,24 +186,7 @@ export class Offers {
       throw new RpcError('refused', `the chain would refuse this rekey: ${e.message.slice(0, 240)}`);
     });
     const now = this.#clock();
-    const row: Sponsored = {
-      txid: built.txid,
-      kind: 'rekey',
-      router: router.address,
-      owner: router.owner,
-      guest: ch.guest,
-      amount: 0,
-      raw: built.t.serialize(false),
-      systemFee: Number(built.systemFee),
-      networkFee: Number(built.networkFee),
-      validUntilBlock: built.t.validUntilBlock,
-      day: utcDay(now),
-      status: 'offered',
-      createdAt: now,
-      settledAt: null,
-      channelId: Number(ch.id),
-      detail: null,
-    };
+    const row = offeredRow(built, 'rekey', router, ch.guest, 0, Number(ch.id), now);
     await this.d.books.addOffer(row);
     const t = new tx.Transaction(built.t.export());
     t.sign(s.account, this.#magic);
@@ -286,4 +253,34 @@ function opened(run: TestRun, contract: string): void {
   if (!parseEvents(contract, run.notifications as never).some((e) => e.name === 'ChannelOpened')) {
     throw new RpcError('refused', 'the test run opened no channel');
   }
+}
+
+/** The books' row of a sponsored transaction just built and not yet sent: what the owner's budget and the guest's daily limit count. */
+function offeredRow(
+  built: Sponsorable,
+  kind: Sponsored['kind'],
+  router: RouterInfo,
+  guest: string,
+  amount: number,
+  channelId: number | null,
+  now: number,
+): Sponsored {
+  return {
+    txid: built.txid,
+    kind,
+    router: router.address,
+    owner: router.owner,
+    guest,
+    amount,
+    raw: built.t.serialize(false),
+    systemFee: Number(built.systemFee),
+    networkFee: Number(built.networkFee),
+    validUntilBlock: built.t.validUntilBlock,
+    day: utcDay(now),
+    status: 'offered',
+    createdAt: now,
+    settledAt: null,
+    channelId,
+    detail: null,
+  };
 }
